@@ -1,0 +1,3 @@
+from openmaze.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,66 @@
+"""The ASGI application: `create_app(settings)`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from starlette.responses import Response
+
+from openmaze import __version__
+from openmaze.auth.basic import Authenticator
+from openmaze.db.database import Database, create_database
+from openmaze.errors import install_error_handlers
+from openmaze.middleware import BodySizeLimit, PathNormalizer
+from openmaze.ratelimit import RateLimiter
+from openmaze.responses import ok
+from openmaze.settings import Settings
+
+log = logging.getLogger("openmaze")
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or Settings()
+    database = db or create_database(settings.resolved_database_url())
+    secret = settings.resolved_secret_key()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await database.open()
+        try:
+            yield
+        finally:
+            await database.close()
+
+    app = FastAPI(
+        title="openmaze: TVmaze Premium User API",
+        version=__version__,
+        description="A self-hostable implementation of the TVmaze Premium User API.",
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    app.state.secret = secret
+    app.state.auth = Authenticator(database, secret, settings.auth_cache_seconds)
+    app.state.limiter = RateLimiter(settings.redis_url, settings.trust_proxy_headers)
+
+    install_error_handlers(app)
+    _include_routers(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz(request: Request) -> Response:
+        return ok({"status": "ok", "version": __version__, "rate_limits": request.app.state.limiter.status()})
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(PathNormalizer)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    # Each domain package contributes one router; the order does not matter.
+    from openmaze.auth.routes import router as auth_router
+
+    app.include_router(auth_router, prefix="/v1")

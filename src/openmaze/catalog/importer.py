@@ -1,0 +1,293 @@
+"""Importing catalog JSON in the exact shape of TVmaze's public API.
+
+A file holds one show, or an array of shows, as `GET /shows/:id?embed[]=episodes&embed[]=cast`
+returns them. Every field the source gave is kept (the object is stored as its JSON text).
+Re-importing updates in place. Each file is validated completely before anything is
+written, then written in one transaction: a malformed file changes nothing, and the
+error names the file and the JSON path of the problem.
+
+The number of SQL statements per file does not depend on its size: rows are upserted with
+`executemany` per table.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from openmaze.catalog.text import fold
+from openmaze.db.database import Conn, Database
+
+
+class CatalogError(ValueError):
+    def __init__(self, source: str, path: str, problem: str) -> None:
+        super().__init__(f"{source}: {path}: {problem}")
+        self.source = source
+        self.path = path
+        self.problem = problem
+
+
+@dataclass
+class CatalogBatch:
+    """Rows ready to upsert, gathered from one or more show objects."""
+
+    shows: list[dict[str, Any]] = field(default_factory=list)
+    episodes: list[dict[str, Any]] = field(default_factory=list)
+    people: dict[int, dict[str, Any]] = field(default_factory=dict)
+    cast: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # show id -> credits
+    networks: dict[int, dict[str, Any]] = field(default_factory=dict)
+    webchannels: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "shows": len(self.shows),
+            "episodes": len(self.episodes),
+            "people": len(self.people),
+            "networks": len(self.networks),
+            "webchannels": len(self.webchannels),
+        }
+
+
+def _dumps(obj: Any) -> str:
+    return orjson.dumps(obj).decode()
+
+
+def _require_id(obj: Any, source: str, path: str) -> int:
+    if not isinstance(obj, dict):
+        raise CatalogError(source, path, f"expected an object, found {type(obj).__name__}")
+    value = obj.get("id")
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0 or value > 2**31 - 1:
+        raise CatalogError(source, f"{path}.id", "expected a positive integer id")
+    return value
+
+
+def _require_str(obj: dict[str, Any], key: str, source: str, path: str) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise CatalogError(source, f"{path}.{key}", "expected a non-empty string")
+    return value
+
+
+def _opt_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def normalize_imdb(value: Any) -> str | None:
+    """'tt0944947', 'TT944947', 944947 -> 'tt0944947' (IMDb pads to 7 digits)."""
+    if value is None or isinstance(value, bool):
+        return None
+    text = str(value).strip().lower()
+    if text.startswith("tt"):
+        text = text[2:]
+    if not text.isdigit():
+        return None
+    return "tt" + text.zfill(7)
+
+
+def add_show(batch: CatalogBatch, show: Any, source: str, path: str) -> None:
+    """Validate one TVmaze show object (with optional embeds) and add its rows to `batch`."""
+    show_id = _require_id(show, source, path)
+    name = _require_str(show, "name", source, path)
+    embedded = show.get("_embedded")
+    if embedded is not None and not isinstance(embedded, dict):
+        raise CatalogError(source, f"{path}._embedded", "expected an object")
+    embedded = embedded or {}
+
+    channel_ids: dict[str, int | None] = {}
+    for key, target in (("network", batch.networks), ("webChannel", batch.webchannels)):
+        channel = show.get(key)
+        channel_ids[key] = None
+        if channel is None:
+            continue
+        channel_id = _require_id(channel, source, f"{path}.{key}")
+        _require_str(channel, "name", source, f"{path}.{key}")
+        target[channel_id] = channel
+        channel_ids[key] = channel_id
+
+    externals = show.get("externals")
+    if externals is not None and not isinstance(externals, dict):
+        raise CatalogError(source, f"{path}.externals", "expected an object")
+    externals = externals or {}
+
+    core = {k: v for k, v in show.items() if k != "_embedded"}
+    batch.shows.append(
+        {
+            "id": show_id,
+            "name": name,
+            "search_name": fold(name),
+            "thetvdb_id": _opt_int(externals.get("thetvdb")),
+            "imdb_id": normalize_imdb(externals.get("imdb")),
+            "tvrage_id": _opt_int(externals.get("tvrage")),
+            "network_id": channel_ids["network"],
+            "webchannel_id": channel_ids["webChannel"],
+            "updated": _opt_int(show.get("updated")),
+            "weight": _opt_int(show.get("weight")),
+            "data": _dumps(core),
+        }
+    )
+
+    episodes = embedded.get("episodes")
+    if episodes is not None:
+        if not isinstance(episodes, list):
+            raise CatalogError(source, f"{path}._embedded.episodes", "expected an array")
+        for i, ep in enumerate(episodes):
+            ep_path = f"{path}._embedded.episodes[{i}]"
+            ep_id = _require_id(ep, source, ep_path)
+            for key in ("season", "number"):
+                if ep.get(key) is not None and _opt_int(ep.get(key)) is None:
+                    raise CatalogError(source, f"{ep_path}.{key}", "expected an integer or null")
+            airdate = ep.get("airdate") or None
+            if airdate is not None and (not isinstance(airdate, str) or len(airdate) != 10):
+                raise CatalogError(source, f"{ep_path}.airdate", "expected a YYYY-MM-DD date or null")
+            batch.episodes.append(
+                {
+                    "id": ep_id,
+                    "show_id": show_id,
+                    "season": _opt_int(ep.get("season")),
+                    "number": _opt_int(ep.get("number")),
+                    "airdate": airdate,
+                    "airstamp": ep.get("airstamp") if isinstance(ep.get("airstamp"), str) else None,
+                    "type": ep.get("type") if isinstance(ep.get("type"), str) else None,
+                    "data": _dumps(ep),
+                }
+            )
+
+    cast = embedded.get("cast")
+    if cast is not None:
+        if not isinstance(cast, list):
+            raise CatalogError(source, f"{path}._embedded.cast", "expected an array")
+        credits = []
+        for i, credit in enumerate(cast):
+            c_path = f"{path}._embedded.cast[{i}]"
+            if not isinstance(credit, dict):
+                raise CatalogError(source, c_path, "expected an object")
+            person: dict[str, Any] = credit.get("person")  # type: ignore[assignment]
+            person_id = _require_id(person, source, f"{c_path}.person")
+            _require_str(person, "name", source, f"{c_path}.person")
+            batch.people[person_id] = person
+            credits.append(
+                {
+                    "show_id": show_id,
+                    "position": i,
+                    "person_id": person_id,
+                    "data": _dumps({k: v for k, v in credit.items() if k != "person"}),
+                }
+            )
+        batch.cast[show_id] = credits
+
+
+def parse_file(path: Path) -> CatalogBatch:
+    source = str(path)
+    try:
+        doc = orjson.loads(path.read_bytes())
+    except OSError as exc:
+        raise CatalogError(source, "$", f"cannot read: {exc.strerror or exc}") from exc
+    except orjson.JSONDecodeError as exc:
+        raise CatalogError(source, "$", f"not valid JSON ({exc})") from exc
+    return parse_document(doc, source)
+
+
+def parse_document(doc: Any, source: str) -> CatalogBatch:
+    batch = CatalogBatch()
+    if isinstance(doc, list):
+        for i, show in enumerate(doc):
+            add_show(batch, show, source, f"$[{i}]")
+    elif isinstance(doc, dict):
+        add_show(batch, doc, source, "$")
+    else:
+        raise CatalogError(source, "$", "expected a show object or an array of shows")
+    return batch
+
+
+async def write_batch(conn: Conn, batch: CatalogBatch, synced_at: int | None = None) -> None:
+    """Upsert everything in `batch`. Call inside a transaction."""
+
+    def named(rows: Iterable[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
+        return [{"id": i, "name": str(o.get("name", "")), "data": _dumps(o)} for i, o in rows]
+
+    await conn.execute_many(
+        "INSERT INTO networks (id, name, data) VALUES (:id, :name, :data) "
+        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, data = excluded.data",
+        named(batch.networks.items()),
+    )
+    await conn.execute_many(
+        "INSERT INTO webchannels (id, name, data) VALUES (:id, :name, :data) "
+        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, data = excluded.data",
+        named(batch.webchannels.items()),
+    )
+    await conn.execute_many(
+        "INSERT INTO shows (id, name, search_name, thetvdb_id, imdb_id, tvrage_id, network_id, webchannel_id, "
+        "updated, weight, data, missing_upstream, synced_at) VALUES (:id, :name, :search_name, :thetvdb_id, "
+        ":imdb_id, :tvrage_id, :network_id, :webchannel_id, :updated, :weight, :data, FALSE, :synced_at) "
+        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, search_name = excluded.search_name, "
+        "thetvdb_id = excluded.thetvdb_id, imdb_id = excluded.imdb_id, tvrage_id = excluded.tvrage_id, "
+        "network_id = excluded.network_id, webchannel_id = excluded.webchannel_id, updated = excluded.updated, "
+        "weight = excluded.weight, data = excluded.data, missing_upstream = FALSE, synced_at = excluded.synced_at",
+        [{**s, "synced_at": synced_at} for s in batch.shows],
+    )
+    await conn.execute_many(
+        "INSERT INTO episodes (id, show_id, season, number, airdate, airstamp, type, data) "
+        "VALUES (:id, :show_id, :season, :number, :airdate, :airstamp, :type, :data) "
+        "ON CONFLICT (id) DO UPDATE SET show_id = excluded.show_id, season = excluded.season, "
+        "number = excluded.number, airdate = excluded.airdate, airstamp = excluded.airstamp, "
+        "type = excluded.type, data = excluded.data",
+        batch.episodes,
+    )
+    await conn.execute_many(
+        "INSERT INTO people (id, name, search_name, updated, data) VALUES (:id, :name, :search_name, :updated, :data) "
+        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, search_name = excluded.search_name, "
+        "updated = excluded.updated, data = excluded.data",
+        [
+            {
+                "id": pid,
+                "name": str(p.get("name", "")),
+                "search_name": fold(str(p.get("name", ""))),
+                "updated": _opt_int(p.get("updated")),
+                "data": _dumps(p),
+            }
+            for pid, p in batch.people.items()
+        ],
+    )
+    # A show's cast is replaced as a whole: credits have no ids of their own.
+    await conn.execute_many("DELETE FROM show_cast WHERE show_id = :id", [{"id": sid} for sid in batch.cast])
+    await conn.execute_many(
+        "INSERT INTO show_cast (show_id, position, person_id, data) VALUES (:show_id, :position, :person_id, :data)",
+        [credit for credits in batch.cast.values() for credit in credits],
+    )
+
+
+ProgressCallback = Callable[[str, CatalogBatch], None]
+
+
+async def import_files(db: Database, paths: list[Path], on_file: ProgressCallback | None = None) -> dict[str, int]:
+    """Import each file in its own transaction; stop at the first malformed file.
+
+    Files before a malformed one stay imported (each is complete in itself); the
+    malformed file changes nothing.
+    """
+    totals = {"files": 0, "shows": 0, "episodes": 0, "people": 0, "networks": 0, "webchannels": 0}
+    for path in paths:
+        batch = parse_file(path)
+        async with db.transaction() as conn:
+            await write_batch(conn, batch, synced_at=int(time.time()))
+        totals["files"] += 1
+        for k, v in batch.counts().items():
+            totals[k] += v
+        if on_file is not None:
+            on_file(str(path), batch)
+    return totals
+
+
+async def catalog_is_empty(conn: Conn) -> bool:
+    return await conn.fetch_val("SELECT COUNT(*) FROM shows") == 0

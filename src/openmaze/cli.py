@@ -1,0 +1,386 @@
+"""The `openmaze` command. Other tools drive openmaze through these exact commands, so
+their names, flags and `--json` outputs are a contract (see the README)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from openmaze import __version__
+from openmaze.auth import accounts
+from openmaze.auth.accounts import AccountError
+from openmaze.db import migrate as migrations
+from openmaze.db.database import Conn, Database, create_database
+from openmaze.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    url = getattr(args, "database_url", None)
+    settings = Settings()
+    if url:
+        settings = settings.model_copy(update={"database_url": url})
+    return settings
+
+
+def _run_db(settings: Settings, fn: Callable[[Database], Awaitable[Any]]) -> Any:
+    async def runner() -> Any:
+        db = create_database(settings.resolved_database_url())
+        await db.open()
+        try:
+            return await fn(db)
+        finally:
+            await db.close()
+
+    return asyncio.run(runner())
+
+
+def _tx(settings: Settings, fn: Callable[[Conn], Awaitable[Any]]) -> Any:
+    async def in_tx(db: Database) -> Any:
+        async with db.transaction() as conn:
+            return await fn(conn)
+
+    return _run_db(settings, in_tx)
+
+
+def _when(epoch: int | None) -> str:
+    if not epoch:
+        return "never"
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(orjson.dumps(obj).decode() + "\n")
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    migrations.upgrade(settings.resolved_database_url())
+    print(f"database at revision {migrations.head_revision()}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings(args)
+    # Workers are separate processes that build their settings from the environment.
+    if args.database_url:
+        os.environ["OPENMAZE_DATABASE_URL"] = args.database_url
+    url = settings.resolved_database_url()
+    settings.resolved_secret_key()  # fail before starting workers if no secret can be had
+    migrations.upgrade(url)
+    if args.demo:
+        _load_demo(settings, args.host, args.port)
+    if not settings.public_url:
+        os.environ.setdefault("OPENMAZE_PUBLIC_URL", f"http://{_display_host(args.host)}:{args.port}")
+    uvicorn.run(
+        "openmaze.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        loop="uvloop",
+        http="httptools",
+        log_level=args.log_level,
+        access_log=not args.no_access_log,
+        proxy_headers=settings.trust_proxy_headers,
+        timeout_graceful_shutdown=args.graceful_timeout,
+    )
+    return 0
+
+
+def _display_host(host: str) -> str:
+    return "localhost" if host in ("0.0.0.0", "127.0.0.1", "::") else host
+
+
+def _load_demo(settings: Settings, host: str, port: int) -> None:
+    from openmaze.catalog.demo import demo_shows
+    from openmaze.catalog.importer import catalog_is_empty, parse_document, write_batch
+
+    secret = settings.resolved_secret_key()
+
+    async def load(db: Database) -> tuple[str, bool]:
+        loaded = False
+        async with db.transaction() as conn:
+            if await catalog_is_empty(conn):
+                await write_batch(conn, parse_document(demo_shows(), "demo catalog"))
+                loaded = True
+            user = await accounts.find_user(conn, "demo")
+            if user is None:
+                user_id = await accounts.create_user(conn, "demo", "demo@openmaze.invalid", premium=3)
+            else:
+                user_id = user["id"]
+            # The key cannot be shown again once made, so each start makes a fresh one and
+            # retires the one the previous start printed.
+            for key in await accounts.list_keys(conn, user_id):
+                if key["name"] == "serve --demo":
+                    await accounts.revoke_key(conn, user_id, key["id"])
+            new = await accounts.create_key(conn, secret, user_id, "serve --demo")
+            return new.key, loaded
+
+    key, loaded = _run_db(settings, load)
+    base = f"http://{_display_host(host)}:{port}"
+    if loaded:
+        print("Loaded the demo catalog (50 made-up shows).")
+    print(f"Demo user: demo   API key: {key}")
+    print(f"Try:  curl -u demo:{key} {base}/v1/auth/validate")
+    sys.stdout.flush()
+
+
+def cmd_catalog_import(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from openmaze.catalog.importer import CatalogError, import_files
+
+    settings = _settings(args)
+    migrations.upgrade(settings.resolved_database_url())
+    paths = [Path(p) for p in args.files]
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
+        task = progress.add_task("importing", total=len(paths))
+
+        def on_file(name: str, batch: Any) -> None:
+            progress.advance(task)
+
+        try:
+            totals = _run_db(settings, lambda db: import_files(db, paths, on_file))
+        except CatalogError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    print(
+        f"imported {totals['files']} file(s): {totals['shows']} shows, {totals['episodes']} episodes, "
+        f"{totals['people']} people, {totals['networks']} networks, {totals['webchannels']} web channels"
+    )
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    if getattr(args, "password_stdin", False):
+        return sys.stdin.readline().rstrip("\n")
+    return None
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    migrations.upgrade(settings.resolved_database_url())
+    secret = settings.resolved_secret_key()
+    password = _read_password(args)
+
+    async def create(conn: Conn) -> str:
+        user_id = await accounts.create_user(
+            conn,
+            args.username,
+            args.email,
+            premium=args.premium,
+            password=password,
+            email_confirmed=not args.unconfirmed,
+        )
+        return (await accounts.create_key(conn, secret, user_id, args.key_name)).key
+
+    key = _tx(settings, create)
+    if args.json:
+        _print_json({"username": args.username, "apikey": key})
+    else:
+        print(f"created user {args.username}; API key (shown once): {key}")
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    rows = _tx(_settings(args), accounts.list_users)
+    users = [
+        {
+            "username": r["username"],
+            "email": r["email"],
+            "email_confirmed": bool(r["email_confirmed"]),
+            "premium": r["premium"],
+            "keys": r["keys"],
+            "created_at": r["created_at"],
+        }
+        for r in rows
+    ]
+    if args.json:
+        _print_json(users)
+    else:
+        for u in users:
+            print(f"{u['username']:<24} {u['email']:<32} premium={u['premium']} keys={u['keys']}")
+    return 0
+
+
+def cmd_user_set_premium(args: argparse.Namespace) -> int:
+    _tx(_settings(args), lambda conn: accounts.set_premium(conn, args.username, args.level))
+    print(f"{args.username}: premium {args.level}")
+    return 0
+
+
+def cmd_user_delete(args: argparse.Namespace) -> int:
+    _tx(_settings(args), lambda conn: accounts.delete_user(conn, args.username))
+    print(f"deleted user {args.username} and all their data")
+    return 0
+
+
+def cmd_user_set_password(args: argparse.Namespace) -> int:
+    if sys.stdin.isatty():
+        password = getpass.getpass("New password: ")
+        if getpass.getpass("Repeat it: ") != password:
+            print("error: the passwords differ", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+
+    async def set_pw(conn: Conn) -> None:
+        user = await accounts.require_user(conn, args.username)
+        await accounts.set_password(conn, user["id"], password)
+
+    _tx(_settings(args), set_pw)
+    print(f"password set for {args.username}")
+    return 0
+
+
+def cmd_key_create(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    secret = settings.resolved_secret_key()
+
+    async def create(conn: Conn) -> accounts.NewKey:
+        user = await accounts.require_user(conn, args.username)
+        return await accounts.create_key(conn, secret, user["id"], args.name)
+
+    new = _tx(settings, create)
+    if args.json:
+        _print_json({"username": args.username, "id": new.id, "name": new.name, "apikey": new.key})
+    else:
+        print(f"key {new.id} ({new.name}) for {args.username} (shown once): {new.key}")
+    return 0
+
+
+def cmd_key_list(args: argparse.Namespace) -> int:
+    async def list_(conn: Conn) -> list[Any]:
+        user = await accounts.require_user(conn, args.username)
+        return await accounts.list_keys(conn, user["id"], include_revoked=args.all)
+
+    rows = _tx(_settings(args), list_)
+    keys = [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "prefix": r["key_prefix"],
+            "created_at": r["created_at"],
+            "last_used_at": r["last_used_at"],
+            "revoked_at": r["revoked_at"],
+        }
+        for r in rows
+    ]
+    if args.json:
+        _print_json(keys)
+    else:
+        for k in keys:
+            state = f"revoked {_when(k['revoked_at'])}" if k["revoked_at"] else f"last used {_when(k['last_used_at'])}"
+            print(f"{k['id']:>5}  {k['prefix']}…  {k['name']:<32} created {_when(k['created_at'])}, {state}")
+    return 0
+
+
+def cmd_key_revoke(args: argparse.Namespace) -> int:
+    async def revoke(conn: Conn) -> bool:
+        user = await accounts.require_user(conn, args.username)
+        return await accounts.revoke_key(conn, user["id"], args.key_id)
+
+    if not _tx(_settings(args), revoke):
+        print(f"error: {args.username} has no active key {args.key_id}", file=sys.stderr)
+        return 1
+    print(f"revoked key {args.key_id} of {args.username}")
+    return 0
+
+
+# --- parser -----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    db_flag = argparse.ArgumentParser(add_help=False)
+    db_flag.add_argument("--database-url", help="sqlite:///PATH or postgresql://... (env OPENMAZE_DATABASE_URL)")
+
+    parser = argparse.ArgumentParser(prog="openmaze", description="A self-hostable TVmaze Premium User API.")
+    parser.add_argument("--version", action="version", version=f"openmaze {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", parents=[db_flag], help="run the HTTP server (migrates first)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (use PostgreSQL for several)")
+    serve.add_argument("--demo", action="store_true", help="load the demo catalog and a premium user 'demo'")
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--no-access-log", action="store_true")
+    serve.add_argument("--graceful-timeout", type=int, default=30, help="seconds to drain requests on SIGTERM")
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", parents=[db_flag], help="create or upgrade the schema").set_defaults(func=cmd_migrate)
+
+    catalog = sub.add_parser("catalog", help="the show catalog").add_subparsers(dest="catalog_command", required=True)
+    imp = catalog.add_parser("import", parents=[db_flag], help="import TVmaze-shaped show JSON files")
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.set_defaults(func=cmd_catalog_import)
+
+    user = sub.add_parser("user", help="accounts").add_subparsers(dest="user_command", required=True)
+    create = user.add_parser("create", parents=[db_flag], help="create a user and their first API key")
+    create.add_argument("username")
+    create.add_argument("--email", required=True)
+    create.add_argument("--premium", type=int, default=0, choices=[0, 1, 2, 3])
+    create.add_argument("--json", action="store_true", help='print {"username": ..., "apikey": ...}')
+    create.add_argument("--password-stdin", action="store_true", help="read a web password from stdin")
+    create.add_argument("--unconfirmed", action="store_true", help="leave the email address unconfirmed")
+    create.add_argument("--key-name", default="cli", help="name of the first API key")
+    create.set_defaults(func=cmd_user_create)
+    lst = user.add_parser("list", parents=[db_flag], help="list users")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=cmd_user_list)
+    sp = user.add_parser("set-premium", parents=[db_flag], help="set a user's premium level")
+    sp.add_argument("username")
+    sp.add_argument("level", type=int, choices=[0, 1, 2, 3])
+    sp.set_defaults(func=cmd_user_set_premium)
+    dl = user.add_parser("delete", parents=[db_flag], help="delete a user and all their data")
+    dl.add_argument("username")
+    dl.set_defaults(func=cmd_user_delete)
+    pw = user.add_parser("set-password", parents=[db_flag], help="set a web password (stdin or prompt)")
+    pw.add_argument("username")
+    pw.set_defaults(func=cmd_user_set_password)
+
+    key = sub.add_parser("key", help="API keys").add_subparsers(dest="key_command", required=True)
+    kc = key.add_parser("create", parents=[db_flag], help="create a named API key")
+    kc.add_argument("username")
+    kc.add_argument("--name", default="API key")
+    kc.add_argument("--json", action="store_true")
+    kc.set_defaults(func=cmd_key_create)
+    kl = key.add_parser("list", parents=[db_flag], help="list a user's keys")
+    kl.add_argument("username")
+    kl.add_argument("--all", action="store_true", help="include revoked keys")
+    kl.add_argument("--json", action="store_true")
+    kl.set_defaults(func=cmd_key_list)
+    kr = key.add_parser("revoke", parents=[db_flag], help="revoke a key by id")
+    kr.add_argument("username")
+    kr.add_argument("key_id", type=int)
+    kr.set_defaults(func=cmd_key_revoke)
+    return parser
+
+
+EXTENSIONS: list[Callable[[Any], None]] = []
+"""Hooks that add subcommands (catalog sync, export, ...) from their own modules."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.func(args)
+        return result
+    except (AccountError, RuntimeError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,291 @@
+"""The request-path database layer: plain SQL on the raw drivers.
+
+Measured on this kind of machine (`shared/docs/performance-notes.md`, and our own
+`bench/`), SQLAlchemy's async engine runs at 3-5% of the server's limit, while stdlib
+`sqlite3` called directly in the event loop and a raw `asyncpg` pool run 3-8x faster.
+So SQLAlchemy describes the schema and drives Alembic; requests use this module.
+
+SQL is written once with `:name` parameters, valid on both engines (ON CONFLICT,
+RETURNING, standard types). For asyncpg the statement is rewritten to `$n` once and cached.
+
+SQLite: one connection per process, queries run synchronously in the event loop (an
+indexed query takes microseconds, far less than a thread hop). A write transaction never
+awaits anything that suspends, so requests cannot interleave inside it; an asyncio lock
+makes that a guarantee rather than an accident. Across processes, `busy_timeout` waits.
+
+PostgreSQL: an asyncpg pool; each transaction holds one pooled connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import orjson
+
+Params = Mapping[str, Any]
+
+
+class Row(Protocol):
+    def __getitem__(self, key: str | int) -> Any: ...
+
+    def keys(self) -> Iterable[str]: ...
+
+
+class Conn(Protocol):
+    """What a service function receives: one connection, possibly inside a transaction."""
+
+    dialect: str
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> list[Any]: ...
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Any | None: ...
+
+    async def fetch_val(self, sql: str, params: Params | None = None) -> Any: ...
+
+    async def execute(self, sql: str, params: Params | None = None) -> int: ...
+
+    async def execute_many(self, sql: str, rows: Sequence[Params]) -> None: ...
+
+
+def normalize_url(url: str) -> str:
+    """Map user-facing URLs to the form the rest of openmaze understands.
+
+    A plain `postgresql://` URL and driver-qualified SQLAlchemy URLs
+    (`postgresql+asyncpg://`, `postgresql+psycopg://`, `sqlite+pysqlite:///`) all work.
+    """
+    if url.startswith(("postgres://", "postgresql://", "postgresql+")):
+        return "postgresql://" + url.split("://", 1)[1]
+    if url.startswith("sqlite"):
+        return "sqlite:///" + url.split(":///", 1)[1] if ":///" in url else url
+    raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://...")
+
+
+def dialect_of(url: str) -> str:
+    return "postgresql" if normalize_url(url).startswith("postgresql") else "sqlite"
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The URL for SQLAlchemy/Alembic (sync drivers: stdlib sqlite3, psycopg)."""
+    url = normalize_url(url)
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def sqlite_path(url: str) -> str:
+    return normalize_url(url).split(":///", 1)[1]
+
+
+_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
+
+
+class _PgStatement:
+    __slots__ = ("names", "sql")
+
+    def __init__(self, sql: str, names: list[str]) -> None:
+        self.sql = sql
+        self.names = names
+
+
+_pg_cache: dict[str, _PgStatement] = {}
+
+
+def _to_pg(sql: str) -> _PgStatement:
+    stmt = _pg_cache.get(sql)
+    if stmt is None:
+        names: list[str] = []
+
+        def repl(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name not in names:
+                names.append(name)
+            return f"${names.index(name) + 1}"
+
+        stmt = _PgStatement(_PARAM.sub(repl, sql), names)
+        _pg_cache[sql] = stmt
+    return stmt
+
+
+# --- SQLite ---------------------------------------------------------------------------
+
+
+def connect_sqlite(path: str) -> sqlite3.Connection:
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA busy_timeout=5000")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+class SqliteConn:
+    dialect = "sqlite"
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> list[Any]:
+        return self.raw.execute(sql, params or {}).fetchall()
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Any | None:
+        return self.raw.execute(sql, params or {}).fetchone()
+
+    async def fetch_val(self, sql: str, params: Params | None = None) -> Any:
+        row = self.raw.execute(sql, params or {}).fetchone()
+        return None if row is None else row[0]
+
+    async def execute(self, sql: str, params: Params | None = None) -> int:
+        return self.raw.execute(sql, params or {}).rowcount
+
+    async def execute_many(self, sql: str, rows: Sequence[Params]) -> None:
+        if rows:
+            self.raw.executemany(sql, rows)
+
+
+class SqliteDatabase:
+    dialect = "sqlite"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.path = sqlite_path(url)
+        self._raw: sqlite3.Connection | None = None
+        self._write_lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        if self._raw is None:
+            self._raw = connect_sqlite(self.path)
+
+    async def close(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
+
+    def _conn(self) -> SqliteConn:
+        if self._raw is None:
+            raise RuntimeError("database is not open")
+        return SqliteConn(self._raw)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Conn]:
+        yield self._conn()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Conn]:
+        conn = self._conn()
+        async with self._write_lock:
+            # IMMEDIATE takes the write lock up front, so a transaction never fails half
+            # way with SQLITE_BUSY on its first write after reading.
+            conn.raw.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.raw.execute("ROLLBACK")
+                raise
+            else:
+                conn.raw.execute("COMMIT")
+
+
+# --- PostgreSQL -----------------------------------------------------------------------
+
+
+class PgConn:
+    dialect = "postgresql"
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    @staticmethod
+    def _args(stmt: _PgStatement, params: Params | None) -> list[Any]:
+        if not stmt.names:
+            return []
+        assert params is not None
+        return [params[n] for n in stmt.names]
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> list[Any]:
+        stmt = _to_pg(sql)
+        return list(await self.raw.fetch(stmt.sql, *self._args(stmt, params)))
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Any | None:
+        stmt = _to_pg(sql)
+        return await self.raw.fetchrow(stmt.sql, *self._args(stmt, params))
+
+    async def fetch_val(self, sql: str, params: Params | None = None) -> Any:
+        stmt = _to_pg(sql)
+        return await self.raw.fetchval(stmt.sql, *self._args(stmt, params))
+
+    async def execute(self, sql: str, params: Params | None = None) -> int:
+        stmt = _to_pg(sql)
+        status: str = await self.raw.execute(stmt.sql, *self._args(stmt, params))
+        # "UPDATE 3", "DELETE 0", "INSERT 0 1"
+        tail = status.rsplit(" ", 1)[-1]
+        return int(tail) if tail.isdigit() else 0
+
+    async def execute_many(self, sql: str, rows: Sequence[Params]) -> None:
+        if rows:
+            stmt = _to_pg(sql)
+            await self.raw.executemany(stmt.sql, [self._args(stmt, r) for r in rows])
+
+
+class PostgresDatabase:
+    dialect = "postgresql"
+
+    def __init__(self, url: str, min_size: int = 2, max_size: int = 10) -> None:
+        self.url = normalize_url(url)
+        self.min_size = min_size
+        self.max_size = max_size
+        self._pool: Any = None
+
+    async def open(self) -> None:
+        if self._pool is None:
+            import asyncpg
+
+            self._pool = await asyncpg.create_pool(self.url, min_size=self.min_size, max_size=self.max_size)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Conn]:
+        async with self._pool.acquire() as raw:
+            yield PgConn(raw)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Conn]:
+        async with self._pool.acquire() as raw, raw.transaction():
+            yield PgConn(raw)
+
+
+Database = SqliteDatabase | PostgresDatabase
+
+
+def create_database(url: str) -> Database:
+    if dialect_of(url) == "postgresql":
+        return PostgresDatabase(url)
+    return SqliteDatabase(url)
+
+
+def in_list(conn: Conn, column: str, param: str) -> str:
+    """A `column IN (<list parameter>)` condition whose SQL text does not depend on the
+    list's length, so batched lookups are one statement (and one cached prepared
+    statement) whatever the item count. Pass the list through `list_param`.
+    """
+    if conn.dialect == "postgresql":
+        return f"{column} = ANY(:{param})"
+    return f"{column} IN (SELECT value FROM json_each(:{param}))"
+
+
+def list_param(conn: Conn, values: Sequence[Any]) -> Any:
+    if conn.dialect == "postgresql":
+        return list(values)
+    return orjson.dumps(list(values)).decode()

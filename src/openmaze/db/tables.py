@@ -1,0 +1,284 @@
+"""The schema, as SQLAlchemy Core metadata.
+
+This module is the single source of truth for the tables: Alembic migrations are checked
+against it (`alembic check`), and tests build databases only through the migrations.
+The request path does not go through SQLAlchemy (see `openmaze.db.database`), so nothing
+here may rely on ORM behaviour; every default that matters is set by the SQL that writes.
+
+Portability rules (SQLite and PostgreSQL alike): no JSON column types (catalog objects are
+stored as the exact JSON text the source gave, so embeds can be spliced into responses
+without re-serialising), timestamps as BIGINT epoch seconds, booleans as Boolean.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+# --- accounts -------------------------------------------------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False),
+    # Usernames are unique case-insensitively; a stored lower-case copy keeps that
+    # portable (no functional indexes, no CITEXT) and makes the login lookup an index hit.
+    Column("username_lower", String(64), nullable=False, unique=True),
+    Column("email", String(254), nullable=False),
+    Column("email_lower", String(254), nullable=False, unique=True),
+    Column("email_confirmed", Boolean, nullable=False, server_default="0"),
+    Column("password_hash", String(255), nullable=True),
+    Column("premium", SmallInteger, nullable=False, server_default="0"),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(128), nullable=False),
+    # HMAC-SHA256 of the key under the server secret, hex. The key itself is never stored.
+    Column("key_hash", String(64), nullable=False, unique=True),
+    # The first characters of the key, kept so a person can tell their keys apart.
+    Column("key_prefix", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_used_at", BigInteger, nullable=True),
+    Column("revoked_at", BigInteger, nullable=True),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+)
+
+email_confirmations = Table(
+    "email_confirmations",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+)
+
+pairings = Table(
+    "pairings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    # The device's poll token and the person's confirm code are different secrets: seeing
+    # the confirm link must not let anyone collect the key. Both stored only as hashes.
+    Column("poll_token_hash", String(64), nullable=False, unique=True),
+    Column("confirm_code_hash", String(64), nullable=False, unique=True),
+    Column("client_name", String(128), nullable=False),
+    Column("client_address", String(64), nullable=True),
+    # pending -> confirmed -> claimed, or pending -> denied
+    Column("state", String(16), nullable=False, server_default="pending"),
+    Column("email_confirmation", Boolean, nullable=False, server_default="1"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("confirmed_at", BigInteger, nullable=True),
+    Column("api_key_id", Integer, ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True),
+)
+
+# --- catalog --------------------------------------------------------------------------
+# Ids are TVmaze's own ids (never generated here), so marks made against openmaze line up
+# with the real TVmaze. `data` is the full public-API object as JSON text.
+
+networks = Table(
+    "networks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(255), nullable=False),
+    Column("data", Text, nullable=False),
+)
+
+webchannels = Table(
+    "webchannels",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(255), nullable=False),
+    Column("data", Text, nullable=False),
+)
+
+shows = Table(
+    "shows",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(255), nullable=False),
+    # Lower-cased, accent- and punctuation-folded name for search.
+    Column("search_name", String(255), nullable=False, index=True),
+    Column("thetvdb_id", Integer, nullable=True, index=True),
+    Column("imdb_id", String(16), nullable=True, index=True),
+    Column("tvrage_id", Integer, nullable=True, index=True),
+    Column("network_id", Integer, nullable=True),
+    Column("webchannel_id", Integer, nullable=True),
+    Column("updated", BigInteger, nullable=True, index=True),
+    Column("weight", Integer, nullable=True),
+    Column("data", Text, nullable=False),
+    # Set when a sync finds the show gone upstream; kept because users' marks point at it.
+    Column("missing_upstream", Boolean, nullable=False, server_default="0"),
+    Column("synced_at", BigInteger, nullable=True),
+)
+
+episodes = Table(
+    "episodes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("show_id", Integer, ForeignKey("shows.id", ondelete="CASCADE"), nullable=False),
+    Column("season", Integer, nullable=True),
+    Column("number", Integer, nullable=True),
+    Column("airdate", String(10), nullable=True),
+    Column("airstamp", String(32), nullable=True),
+    Column("type", String(32), nullable=True),
+    Column("data", Text, nullable=False),
+    Index("ix_episodes_show_season_number", "show_id", "season", "number"),
+    Index("ix_episodes_show_airdate", "show_id", "airdate"),
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(255), nullable=False),
+    Column("search_name", String(255), nullable=False, index=True),
+    Column("updated", BigInteger, nullable=True),
+    Column("data", Text, nullable=False),
+)
+
+show_cast = Table(
+    "show_cast",
+    metadata,
+    Column("show_id", Integer, ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("person_id", Integer, ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
+    # The cast-credit object minus its person: {"character": ..., "self": ..., "voice": ...}
+    Column("data", Text, nullable=False),
+)
+
+sync_state = Table(
+    "sync_state",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# --- user data ------------------------------------------------------------------------
+# Every table carries user_id first in its primary key: each user's rows are one index
+# range, and every query is scoped by it (see `openmaze.user.scope`).
+
+
+def _follow_table(name: str, target_column: str, target_table: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+        Column(
+            target_column,
+            Integer,
+            ForeignKey(f"{target_table}.id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
+        ),
+        Column("followed_at", BigInteger, nullable=False),
+    )
+
+
+followed_shows = _follow_table("followed_shows", "show_id", "shows")
+followed_people = _follow_table("followed_people", "person_id", "people")
+followed_networks = _follow_table("followed_networks", "network_id", "networks")
+followed_webchannels = _follow_table("followed_webchannels", "webchannel_id", "webchannels")
+
+marked_episodes = Table(
+    "marked_episodes",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "episode_id",
+        Integer,
+        ForeignKey("episodes.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    # Denormalised from episodes so "this user's marks for show N" is one index range.
+    Column("show_id", Integer, nullable=False),
+    Column("type", SmallInteger, nullable=False),
+    Column("marked_at", BigInteger, nullable=False),
+    Index("ix_marked_episodes_user_show", "user_id", "show_id"),
+)
+
+show_votes = Table(
+    "show_votes",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("show_id", Integer, ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True, autoincrement=False),
+    Column("vote", SmallInteger, nullable=False),
+    Column("voted_at", BigInteger, nullable=False),
+)
+
+episode_votes = Table(
+    "episode_votes",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("episode_id", Integer, ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True, autoincrement=False),
+    Column("vote", SmallInteger, nullable=False),
+    Column("voted_at", BigInteger, nullable=False),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    UniqueConstraint("user_id", "name", name="uq_tags_user_id_name"),
+)
+
+tag_shows = Table(
+    "tag_shows",
+    metadata,
+    Column("tag_id", Integer, ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Column("show_id", Integer, ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True, autoincrement=False),
+    # Denormalised owner, so the ownership choke point can scope tag instances directly.
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+)
+
+USER_DATA_TABLES = (
+    "followed_shows",
+    "followed_people",
+    "followed_networks",
+    "followed_webchannels",
+    "marked_episodes",
+    "show_votes",
+    "episode_votes",
+    "tag_shows",
+    "tags",
+)

@@ -1,0 +1,88 @@
+"""Configuration: every setting is an `OPENMAZE_*` environment variable (or a CLI flag
+that overrides it). Settings are passed into `create_app`; nothing reads them globally.
+The README's configuration table mirrors this class.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("data")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPENMAZE_", extra="ignore")
+
+    database_url: str = Field(default="", description="sqlite:///PATH or postgresql://user@host/db")
+    data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="Where the default SQLite file and secret live")
+    secret_key: str = Field(
+        default="",
+        description="Key for hashing API keys and tokens. Required with PostgreSQL (all workers "
+        "must share it); with SQLite one is generated into DATA_DIR/secret.key on first start.",
+    )
+    public_url: str = Field(default="", description="Base URL people reach openmaze at (links in emails)")
+    redis_url: str = Field(default="", description="redis://host:port/db for shared rate limits; in memory if empty")
+
+    # limits
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Largest request body accepted (413 above)")
+    scrobble_max_items: int = Field(default=10_000, description="Most items in one bulk scrobble (413 above)")
+    auth_cache_seconds: float = Field(
+        default=5.0, description="How long a verified API key is trusted without a database check"
+    )
+    rate_limit_api: str = Field(
+        default="", description="Per-user limit on /v1 requests, e.g. '200/10second'; empty: none"
+    )
+    rate_limit_public: str = Field(default="", description="Per-address limit on the public catalog API; empty: none")
+    rate_limit_auth_failures: str = Field(
+        default="30/minute", description="Failed Basic-auth attempts allowed per client address"
+    )
+    rate_limit_pairing_start_email: str = Field(default="5/15minute", description="Pairing starts per email")
+    rate_limit_pairing_start_address: str = Field(default="30/hour", description="Pairing starts per client address")
+    rate_limit_login: str = Field(default="10/5minute", description="Web login attempts per address and per username")
+    pairing_ttl_seconds: int = Field(default=900, description="How long a pairing request stays valid")
+    pairing_poll_interval_seconds: float = Field(
+        default=5.0, description="Minimum spacing of polls of one token (clients poll every 10 s)"
+    )
+
+    # email
+    smtp_url: str = Field(
+        default="", description="smtp://user:pass@host:port (STARTTLS: smtp+starttls://, TLS: smtps://); empty: log"
+    )
+    mail_from: str = Field(default="openmaze <openmaze@localhost>", description="From address of emails")
+
+    # web
+    signup_enabled: bool = Field(default=False, description="Allow self-signup on the web pages")
+    trust_proxy_headers: bool = Field(default=False, description="Use X-Forwarded-For/-Proto from a reverse proxy")
+
+    # catalog mirror
+    sync_upstream: str = Field(default="https://api.tvmaze.com", description="TVmaze-compatible catalog upstream")
+    sync_interval_minutes: int = Field(default=0, description="Run catalog sync on a schedule; 0: off")
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'openmaze.sqlite3').as_posix()}"
+
+    def resolved_secret_key(self) -> bytes:
+        """The HMAC key. Refuses to invent one where workers could disagree about it."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        url = self.resolved_database_url()
+        if not url.startswith("sqlite"):
+            raise RuntimeError(
+                "OPENMAZE_SECRET_KEY must be set when using PostgreSQL: every worker has to hash "
+                "API keys with the same secret. Generate one with: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'"
+            )
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+        return path.read_text().strip().encode()
