@@ -61,6 +61,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
 def _include_routers(app: FastAPI) -> None:
     # Each domain package contributes one router; the order does not matter.
+    from openmaze.auth.pairing import router as pairing_router
     from openmaze.auth.routes import router as auth_router
+    from openmaze.public.routes import router as public_router
+    from openmaze.scrobble.routes import router as scrobble_router
+    from openmaze.user.routes import router as user_router
+    from openmaze.web.routes import router as web_router
 
     app.include_router(auth_router, prefix="/v1")
+    app.include_router(pairing_router, prefix="/v1")
+    app.include_router(user_router, prefix="/v1")
+    app.include_router(scrobble_router, prefix="/v1")
+    app.include_router(public_router)
+    app.include_router(web_router)

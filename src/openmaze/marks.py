@@ -1,0 +1,127 @@
+"""Marking episodes: the rules shared by `/v1/user/episodes` and `/v1/scrobble/*`.
+
+Semantics (shared/docs/tvmaze-fidelity.md):
+- `type`: 0 watched, 1 acquired, 2 skipped; omitted or null means 0; else invalid.
+- `marked_at`: omitted or null means now; 0 means unknown and is kept as 0; an epoch is
+  kept; numeric strings are accepted; negative or non-numeric is invalid.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from openmaze.db.database import Conn, in_list, list_param
+from openmaze.user.scope import Scoped
+
+MARK_TYPES = (0, 1, 2)
+MAX_EPOCH = 2**53  # beyond any real timestamp, inside every JSON number reader's exact range
+
+
+class FieldErrors(ValueError):
+    """Per-field validation errors: {"type": ["..."]}."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def as_int(value: Any) -> int | None:
+    """An integer from JSON or a form: 5, 5.0, "5". None if it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lstrip("-").isdigit() and len(text) <= 20:
+            return int(text)
+    return None
+
+
+def parse_mark_type(value: Any) -> int:
+    if value is None or value == "":
+        return 0
+    number = as_int(value)
+    if number not in MARK_TYPES:
+        raise FieldErrors({"type": ["Type must be 0 (watched), 1 (acquired) or 2 (skipped)."]})
+    return number  # type: ignore[return-value]
+
+
+def parse_marked_at(value: Any, now: int | None = None) -> int:
+    if value is None or value == "":
+        return int(time.time()) if now is None else now
+    number = as_int(value)
+    if number is None or number < 0 or number > MAX_EPOCH:
+        raise FieldErrors({"marked_at": ["Marked at must be an epoch timestamp in seconds, 0 or null."]})
+    return number
+
+
+def parse_mark(fields: dict[str, Any], now: int | None = None) -> tuple[int, int]:
+    """(type, marked_at) from a body or bulk item, collecting every field's errors."""
+    errors: dict[str, list[str]] = {}
+    mark_type = marked_at = 0
+    try:
+        mark_type = parse_mark_type(fields.get("type"))
+    except FieldErrors as exc:
+        errors.update(exc.errors)
+    try:
+        marked_at = parse_marked_at(fields.get("marked_at"), now)
+    except FieldErrors as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise FieldErrors(errors)
+    return mark_type, marked_at
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    episode_id: int
+    show_id: int
+    type: int
+    marked_at: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"episode_id": self.episode_id, "marked_at": self.marked_at, "type": self.type}
+
+
+UPSERT_MARK = (
+    "INSERT INTO marked_episodes (user_id, episode_id, show_id, type, marked_at) "
+    "VALUES (:user_id, :episode_id, :show_id, :type, :marked_at) "
+    "ON CONFLICT (user_id, episode_id) DO UPDATE SET "
+    "show_id = excluded.show_id, type = excluded.type, marked_at = excluded.marked_at"
+)
+
+
+async def upsert_marks(scoped: Scoped, marks: Sequence[Mark]) -> None:
+    """Write marks in one batched statement; re-marking updates in place.
+
+    When the same episode appears twice, the last one wins (rows are applied in order).
+    """
+    await scoped.execute_many(
+        UPSERT_MARK,
+        [
+            {
+                "episode_id": m.episode_id,
+                "show_id": m.show_id,
+                "type": m.type,
+                "marked_at": m.marked_at,
+            }
+            for m in marks
+        ],
+    )
+
+
+async def episode_shows(conn: Conn, episode_ids: Sequence[int]) -> dict[int, int]:
+    """{episode_id: show_id} for the ids that exist, in one statement."""
+    if not episode_ids:
+        return {}
+    rows = await conn.fetch_all(
+        f"SELECT id, show_id FROM episodes WHERE {in_list(conn, 'id', 'ids')}",
+        {"ids": list_param(conn, list(episode_ids))},
+    )
+    return {row[0]: row[1] for row in rows}
