@@ -57,7 +57,11 @@ def endpoint_table(seeded: Seeded) -> list[Endpoint]:
         Endpoint(
             "GET /v1/user/follows/shows", "read", json_request("GET", "/v1/user/follows/shows", heavy), read_targets
         ),
-        Endpoint("GET /v1/user/follows/shows?embed=show", "read", json_request("GET", "/v1/user/follows/shows?embed=show", heavy)),
+        Endpoint(
+            "GET /v1/user/follows/shows?embed=show",
+            "read",
+            json_request("GET", "/v1/user/follows/shows?embed=show", heavy),
+        ),
         Endpoint("GET /v1/user/episodes", "read", json_request("GET", "/v1/user/episodes", heavy)),
         Endpoint("PUT /v1/user/episodes/{id}", "write", put, {"sqlite": 0.10}, raw_prefix="/v1/user/episodes/"),
         Endpoint(

@@ -16,7 +16,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-Response = tuple[list[dict[str, Any]], bytes]
 
 
 class RawApp:
@@ -73,7 +72,13 @@ def main() -> None:
     app = RawApp(json.loads(args.responses.read_text()))
     # The settings `openmaze serve` uses (cli.cmd_serve), minus the access log on both sides.
     uvicorn.run(
-        app, host="127.0.0.1", port=args.port, workers=1, loop="uvloop", http="httptools", log_level="warning",
+        app,
+        host="127.0.0.1",
+        port=args.port,
+        workers=1,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
         access_log=False,
     )
 

@@ -12,7 +12,7 @@ def _mb(kb: int | None) -> str:
 def write_markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
-        f"Run {results['started']} on {m['nproc']} × {m['cpu']}, Python {m['python']}, SQLite {m['sqlite']}"
+        f"Run {results['started']} on {m['nproc']} x {m['cpu']}, Python {m['python']}, SQLite {m['sqlite']}"
         + (f", PostgreSQL {m['postgresql']}" if "postgresql" in m else "")
         + f"; load: {m.get('wrk', m['load_generator'])} -t1 -c{results['plan']['connections']}"
         f" -d{results['plan']['seconds']:g}s on loopback; `openmaze serve` with one uvicorn worker"
@@ -26,16 +26,18 @@ def write_markdown(results: dict[str, Any]) -> str:
     for backend, data in results["backends"].items():
         for row in data.get("throughput", []):
             om, raw = row["openmaze"], row["raw"]
-            target = "" if row["target"] is None else (
-                f"≥ {row['target']:.0%} {'✅' if row['meets_target'] else '❌'}"
-            )
+            target = "" if row["target"] is None else (f"≥ {row['target']:.0%} {'✅' if row['meets_target'] else '❌'}")
             lines.append(
                 f"| {backend} | `{row['endpoint']}` | {om['rps']:,.0f} | {om['p50_ms']} | {om['p99_ms']} | "
                 f"{raw['rps']:,.0f} | {row['share']:.1%} | {target} |"
             )
         for name in data.get("skipped", []):
             lines.append(f"| {backend} | `{name}` | not served by this build | | | | | |")
-    lines += ["", "| backend | server peak RSS (VmHWM) | bench catalog | 100,000-episode catalog |", "| --- | --- | ---: | ---: |"]
+    lines += [
+        "",
+        "| backend | server peak RSS (VmHWM) | bench catalog | 100,000-episode catalog |",
+        "| --- | --- | ---: | ---: |",
+    ]
     for backend, data in results["backends"].items():
         mem = data.get("memory", {})
         small, big = mem.get("bench_catalog", {}), mem.get("big_catalog", {})

@@ -12,12 +12,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.catalog import synthetic_shows
 from openmaze.auth.secrets import display_prefix, keyed_hash, new_api_key
 from openmaze.catalog.demo import demo_shows
 from openmaze.catalog.importer import parse_document, write_batch
 from openmaze.db.database import Database
-
-from bench.catalog import synthetic_shows
 
 EPISODES_PER_SHOW = 20
 MAIN_SYNTHETIC_SHOWS = 300  # with the demo catalog: ~350 shows, ~8,000 episodes
@@ -125,7 +124,9 @@ async def seed_users(db: Database, secret: bytes, users: int = 1000, seed: int =
         for name in names[4:]:
             give(name, rng.randint(0, 20), rng.randint(0, 100), rng.randint(0, 10), rng.randint(0, 3))
 
-        await conn.execute_many("INSERT INTO followed_shows (user_id, show_id, followed_at) VALUES (:u, :s, :t)", follows)
+        await conn.execute_many(
+            "INSERT INTO followed_shows (user_id, show_id, followed_at) VALUES (:u, :s, :t)", follows
+        )
         await conn.execute_many(
             "INSERT INTO marked_episodes (user_id, episode_id, show_id, type, marked_at) VALUES (:u, :e, :s, :y, :t)",
             marks,

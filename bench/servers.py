@@ -39,6 +39,11 @@ class Server:
                 out[key] = int(value.split()[0])
         return out
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process has used so far."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -63,7 +68,7 @@ def _wait(server: Server, probe: str, timeout: float = 60) -> Server:
     raise RuntimeError(f"{server.name} did not start:\n{server.log_path.read_text(errors='replace')}")
 
 
-def start_openmaze(database_url: str, secret: str, workdir: Path) -> Server:
+def start_openmaze(database_url: str, secret: str, workdir: Path, env: dict[str, str] | None = None) -> Server:
     """`openmaze serve`: one uvicorn worker, uvloop + httptools (its defaults), no access log."""
     port = free_port()
     env = {
@@ -71,6 +76,7 @@ def start_openmaze(database_url: str, secret: str, workdir: Path) -> Server:
         "OPENMAZE_DATABASE_URL": database_url,
         "OPENMAZE_SECRET_KEY": secret,
         "OPENMAZE_DATA_DIR": str(workdir),
+        **(env or {}),
     }
     log_path = workdir / f"openmaze-{port}.log"
     cmd = [sys.executable, "-m", "openmaze", "serve", "--port", str(port), "--workers", "1"]

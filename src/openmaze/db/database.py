@@ -235,6 +235,17 @@ class PgConn:
             await self.raw.executemany(stmt.sql, [self._args(stmt, r) for r in rows])
 
 
+async def _keep_session(conn: Any) -> None:
+    """Pool release without asyncpg's default reset query.
+
+    By default every release runs `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL` - one more round trip per request, to undo session state that openmaze never
+    creates (no advisory locks, LISTEN, SET or cursors outside a transaction). asyncpg
+    still rolls back an open transaction before calling this, so a connection always goes
+    back to the pool idle. Whoever adds session state must add its reset here.
+    """
+
+
 class PostgresDatabase:
     dialect = "postgresql"
 
@@ -248,7 +259,9 @@ class PostgresDatabase:
         if self._pool is None:
             import asyncpg
 
-            self._pool = await asyncpg.create_pool(self.url, min_size=self.min_size, max_size=self.max_size)
+            self._pool = await asyncpg.create_pool(
+                self.url, min_size=self.min_size, max_size=self.max_size, reset=_keep_session
+            )
 
     async def close(self) -> None:
         if self._pool is not None:
