@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 
-
 class RawApp:
     def __init__(self, captured: list[dict[str, Any]]) -> None:
         self.exact: dict[tuple[str, str], tuple[int, list[tuple[bytes, bytes]], bytes]] = {}
