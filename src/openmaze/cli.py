@@ -149,19 +149,19 @@ def _load_demo(settings: Settings, host: str, port: int) -> None:
 def cmd_catalog_import(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
-    from openmaze.catalog.importer import CatalogError, import_files
+    from openmaze.catalog.importer import CatalogError, count_shows, import_files
 
     settings = _settings(args)
     _migrate(settings.resolved_database_url())
     paths = [Path(p) for p in args.files]
     with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
-        task = progress.add_task("importing", total=len(paths))
+        task = progress.add_task("importing shows", total=sum(count_shows(p) for p in paths))
 
-        def on_file(name: str, batch: Any) -> None:
-            progress.advance(task)
+        def on_shows(name: str, n: int) -> None:
+            progress.advance(task, n)
 
         try:
-            totals = _run_db(settings, lambda db: import_files(db, paths, on_file))
+            totals = _run_db(settings, lambda db: import_files(db, paths, on_shows))
         except CatalogError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
