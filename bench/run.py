@@ -141,6 +141,15 @@ def capture(server: Server, endpoint: Endpoint) -> dict[str, Any] | None:
     }
 
 
+def verify_raw(raw: Server, endpoints: list[Endpoint], captured: list[dict[str, Any]]) -> None:
+    """The limit is only a limit if the raw app sends exactly what openmaze sent."""
+    for ep, want in zip(endpoints, captured, strict=True):
+        req = ep.request
+        got = httpx.request(req.method, raw.url + req.path, headers=req.headers, content=req.body or None)
+        if got.status_code != want["status"] or got.content != base64.b64decode(want["body"]):
+            raise RuntimeError(f"the raw app does not replay {ep.name} byte for byte")
+
+
 def throughput(om: Server, raw: Server, endpoints: list[Endpoint], plan: Plan, backend: str) -> list[dict[str, Any]]:
     rows = []
     for ep in endpoints:
@@ -199,24 +208,28 @@ def growth(sizes: list[int], seconds: list[float]) -> list[float]:
 
 
 def scaling_series(om: Server, name: str, cases: list[tuple[int, Request]], plan: Plan) -> dict[str, Any]:
-    sizes, medians = [], []
+    sizes, costs = [], []
     points = []
     for size, req in cases:
         timed_requests(om.url, req, 1, 0)  # warm
-        times = timed_requests(om.url, req, 5 if size >= 5000 else 10, plan.scaling_seconds)
-        median = statistics.median(times)
+        times = timed_requests(om.url, req, 10, plan.scaling_seconds)
+        # The fastest repetition is the cost with the least interference from other work on
+        # the machine; growth is judged on it (a preempted 20 ms request looks 4x slower
+        # on a machine at load 8, a 1 ms one rarely does).
+        best, median = min(times), statistics.median(times)
         sizes.append(size)
-        medians.append(median)
+        costs.append(best)
         points.append(
             {
                 "items": size,
+                "min_ms": round(best * 1000, 2),
                 "median_ms": round(median * 1000, 2),
-                "per_item_us": round(median / size * 1e6, 2),
+                "per_item_us": round(best / size * 1e6, 2),
                 "reps": len(times),
             }
         )
-        log(f"  {name} x{size}: {median * 1000:.1f} ms")
-    exponents = growth(sizes, medians)
+        log(f"  {name} x{size}: min {best * 1000:.1f} ms, median {median * 1000:.1f} ms")
+    exponents = growth(sizes, costs)
     return {
         "name": name,
         "points": points,
@@ -276,6 +289,7 @@ def run_backend(backend: str, url: str, plan: Plan, workdir: Path) -> dict[str, 
         responses = workdir / f"responses-{backend}.json"
         responses.write_text(json.dumps(captured))
         raw = start_raw(responses, workdir)
+        verify_raw(raw, available, captured)
         result["throughput"] = throughput(om, raw, available, plan, backend)
         result["memory"] = {"bench_catalog": {"episodes": seeded.counts["episodes"], **om.memory_kb()}}
         result["memory"]["raw_app"] = raw.memory_kb()
