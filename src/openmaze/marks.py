@@ -18,6 +18,12 @@ from openmaze.user.scope import Scoped
 
 MARK_TYPES = (0, 1, 2)
 MAX_EPOCH = 2**53  # beyond any real timestamp, inside every JSON number reader's exact range
+MAX_ID = 2**31 - 1  # catalog ids are 32-bit INTEGER columns (asyncpg refuses larger ints)
+
+
+def is_db_id(value: int) -> bool:
+    """Whether an integer can be a row id at all; others are simply "not found"."""
+    return 0 < value <= MAX_ID
 
 
 class FieldErrors(ValueError):
@@ -100,8 +106,11 @@ UPSERT_MARK = (
 async def upsert_marks(scoped: Scoped, marks: Sequence[Mark]) -> None:
     """Write marks in one batched statement; re-marking updates in place.
 
-    When the same episode appears twice, the last one wins (rows are applied in order).
+    When the same episode appears twice, the last one wins. Duplicates are dropped here
+    rather than left to row order, so the rule holds whatever way the rows are sent (a
+    multi-row INSERT on PostgreSQL refuses to touch one row twice) and no row is written twice.
     """
+    latest = {m.episode_id: m for m in marks}
     await scoped.execute_many(
         UPSERT_MARK,
         [
@@ -111,17 +120,22 @@ async def upsert_marks(scoped: Scoped, marks: Sequence[Mark]) -> None:
                 "type": m.type,
                 "marked_at": m.marked_at,
             }
-            for m in marks
+            for m in latest.values()
         ],
     )
 
 
 async def episode_shows(conn: Conn, episode_ids: Sequence[int]) -> dict[int, int]:
-    """{episode_id: show_id} for the ids that exist, in one statement."""
-    if not episode_ids:
+    """{episode_id: show_id} for the ids that exist, in one statement.
+
+    Ids that cannot be row ids (0, negative, beyond 32 bits) are left out before the query:
+    they exist nowhere, and PostgreSQL would refuse them as parameters.
+    """
+    wanted = [i for i in dict.fromkeys(episode_ids) if is_db_id(i)]
+    if not wanted:
         return {}
     rows = await conn.fetch_all(
         f"SELECT id, show_id FROM episodes WHERE {in_list(conn, 'id', 'ids')}",
-        {"ids": list_param(conn, list(episode_ids))},
+        {"ids": list_param(conn, wanted)},
     )
     return {row[0]: row[1] for row in rows}
