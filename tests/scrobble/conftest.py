@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
-from openmaze.app import create_app
-from openmaze.db.database import Conn, Database, Params, create_database
-from openmaze.settings import Settings
+from openmaze.db.database import Conn, Database, Params
 from tests.conftest import DEMO_SHOW, run_sync
 
 
@@ -118,10 +115,3 @@ class CountingDatabase:
     async def transaction(self) -> AsyncIterator[Conn]:
         async with self.inner.transaction() as conn:
             yield CountingConn(conn, self.statements)
-
-
-@pytest.fixture
-def counting(settings: Settings) -> Iterator[tuple[TestClient, CountingDatabase]]:
-    db = CountingDatabase(create_database(settings.resolved_database_url()))
-    with TestClient(create_app(settings, db=db)) as client:  # type: ignore[arg-type]
-        yield client, db

@@ -92,7 +92,9 @@ async def show_marks(
     rows = await scoped.fetch_all(sql + " ORDER BY episode_id", params)
     marks = [{"episode_id": r[0], "marked_at": r[2], "type": r[1]} for r in rows]
     if embed_episode and marks:
-        episodes: dict[int, orjson.Fragment] = await load_many(scoped.conn, "episodes", [m["episode_id"] for m in marks])
+        episodes: dict[int, orjson.Fragment] = await load_many(
+            scoped.conn, "episodes", [m["episode_id"] for m in marks]
+        )
         for m in marks:
             m["_embedded"] = {"episode": episodes.get(m["episode_id"])}
     return marks
