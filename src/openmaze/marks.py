@@ -107,14 +107,41 @@ UPSERT_MARK = (
 )
 
 
+# PostgreSQL: the whole batch as arrays in one statement. asyncpg's executemany sends one
+# execution per row (pipelined); unnest is ~1.5x faster at 10,000 rows (bench/scrobble.py).
+UPSERT_MARKS_ARRAYS = (
+    "INSERT INTO marked_episodes (user_id, episode_id, show_id, type, marked_at) "
+    "SELECT :user_id, r.episode_id, r.show_id, r.type, r.marked_at FROM unnest("
+    "CAST(:episode_ids AS integer[]), CAST(:show_ids AS integer[]), "
+    "CAST(:types AS smallint[]), CAST(:marked_ats AS bigint[])"
+    ") AS r(episode_id, show_id, type, marked_at) "
+    "ON CONFLICT (user_id, episode_id) DO UPDATE SET "
+    "show_id = excluded.show_id, type = excluded.type, marked_at = excluded.marked_at"
+)
+
+
 async def upsert_marks(scoped: Scoped, marks: Sequence[Mark]) -> None:
     """Write marks in one batched statement; re-marking updates in place.
 
     When the same episode appears twice, the last one wins. Duplicates are dropped here
-    rather than left to row order, so the rule holds whatever way the rows are sent (a
-    multi-row INSERT on PostgreSQL refuses to touch one row twice) and no row is written twice.
+    rather than left to row order: one INSERT on PostgreSQL refuses to touch a row twice,
+    and no row is written twice.
     """
-    latest = {m.episode_id: m for m in marks}
+    latest = list({m.episode_id: m for m in marks}.values())
+    if not latest:
+        return
+    if scoped.conn.dialect == "postgresql":
+        await scoped.execute(
+            UPSERT_MARKS_ARRAYS,
+            {
+                "episode_ids": [m.episode_id for m in latest],
+                "show_ids": [m.show_id for m in latest],
+                "types": [m.type for m in latest],
+                "marked_ats": [m.marked_at for m in latest],
+            },
+        )
+        return
+    # SQLite: executemany is one call, with no per-row round trip to pay.
     await scoped.execute_many(
         UPSERT_MARK,
         [
@@ -124,7 +151,7 @@ async def upsert_marks(scoped: Scoped, marks: Sequence[Mark]) -> None:
                 "type": m.type,
                 "marked_at": m.marked_at,
             }
-            for m in latest.values()
+            for m in latest
         ],
     )
 
