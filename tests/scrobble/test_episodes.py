@@ -241,3 +241,20 @@ def test_put_invalid_fields_is_422(
     r = client.put(f"/v1/scrobble/episodes/{episodes[0].id}", content=b"[1]", auth=alice.auth)
     assert r.status_code == 422
     assert marks_of(database_url, alice.id) == {}
+
+
+def test_item_field_types(client: TestClient, alice: ApiUser, episodes: list[Episode]) -> None:
+    ep = episodes[30].id
+    body = [
+        {"episode_id": ep, "type": True},
+        {"episode_id": True},
+        {"episode_id": ep, "marked_at": False},
+        {"episode_id": float(ep), "type": 1.0, "marked_at": 5.0},
+        {"episode_id": ep, "marked_at": 2**53 + 1},
+        {"episode_id": ep, "type": [0]},
+    ]
+    r = client.post("/v1/scrobble/episodes", json=body, auth=alice.auth)
+    assert r.status_code == 207
+    results = r.json()
+    assert [x["code"] for x in results] == [422, 422, 422, 200, 422, 422]
+    assert results[3]["result"] == {"episode_id": ep, "marked_at": 5, "type": 1}

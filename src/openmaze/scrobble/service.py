@@ -33,7 +33,7 @@ def _episode_id(item: dict[str, Any], errors: dict[str, list[str]]) -> int | Non
 
 async def scrobble_episodes(scoped: Scoped, items: Sequence[Any], now: int) -> list[Result]:
     """Mark `[{episode_id, type, marked_at}, ...]`; one result per item, in order."""
-    results: list[Result] = [{}] * len(items)
+    results: list[Result] = [{}] * len(items)  # every slot is filled below, in one of three ways
     valid: list[tuple[int, int, int, int]] = []  # (index, episode_id, type, marked_at)
     for index, item in enumerate(items):
         if not isinstance(item, dict):
