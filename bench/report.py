@@ -48,12 +48,13 @@ def write_markdown(results: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "| backend | scaling (one connection, fastest of ≥ 10) | items → latency | growth exponent (1 = linear) |",
+        "| backend | scaling (one request at a time) | items → server CPU per request (latency, median) "
+        "| growth exponent of CPU (1 = linear) |",
         "| --- | --- | --- | --- |",
     ]
     for backend, data in results["backends"].items():
         for series in data.get("scaling", []):
-            points = ", ".join(f"{p['items']:,} → {p['min_ms']} ms" for p in series["points"])
+            points = ", ".join(f"{p['items']:,} → {p['cpu_ms']:g} ms ({p['median_ms']:g} ms)" for p in series["points"])
             exps = ", ".join(f"{k:.2f}" for k in series["growth_exponents"])
             flag = " ⚠️ faster than linear" if series["superlinear"] else ""
             lines.append(f"| {backend} | `{series['name']}` | {points} | {exps}{flag} |")
