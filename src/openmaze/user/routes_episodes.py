@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic.json_schema import SkipJsonSchema
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -18,10 +17,9 @@ from openmaze.user.schemas import MARK_BODY, MarkedEpisode
 router = APIRouter(tags=["marked episodes"])
 
 EpisodeId = Annotated[int, Path(ge=1, le=MAX_ID)]
-ShowFilter = Annotated[
-    int | SkipJsonSchema[None],
-    Query(ge=0, le=MAX_ID, description="Only return episodes from this specific show"),
-]
+# Typed `int` with a None default (not `int | None`): the OpenAPI schema is a plain integer
+# and a bad value's error names `show_id` alone, not one entry per union member.
+ShowFilter = Annotated[int, Query(ge=0, le=MAX_ID, description="Only return episodes from this specific show")]
 Embed = Annotated[EmbedParam, embed_query("episode", "episode")]
 
 
@@ -31,7 +29,12 @@ Embed = Annotated[EmbedParam, embed_query("episode", "episode")]
     response_model=list[MarkedEpisode],
     responses=errors(_400="Invalid embed type", _422="`show_id` is not an integer id"),
 )
-async def list_marked(request: Request, user: PremiumUser, show_id: ShowFilter = None, embed: Embed = None) -> Response:
+async def list_marked(
+    request: Request,
+    user: PremiumUser,
+    show_id: ShowFilter = None,  # type: ignore[assignment]
+    embed: Embed = None,
+) -> Response:
     with_embed = wants_embed(embed, "episode")
     async with reading(request, user) as scoped:
         return ok(await episodes.list_marks(scoped, show_id, with_embed))
