@@ -30,7 +30,10 @@ def _give_alice_everything(client: TestClient, alice: ApiUser, ids: Ids) -> int:
         ("webchannels", ids.webchannel),
     ):
         assert client.put(f"/v1/user/follows/{kind}/{target}", auth=alice.auth).status_code == 200
-    assert client.put(f"/v1/user/episodes/{ids.episode}", json={"type": 0, "marked_at": 1}, auth=alice.auth).status_code == 200
+    assert (
+        client.put(f"/v1/user/episodes/{ids.episode}", json={"type": 0, "marked_at": 1}, auth=alice.auth).status_code
+        == 200
+    )
     assert client.put(f"/v1/user/votes/shows/{ids.show}", json={"vote": 9}, auth=alice.auth).status_code == 200
     assert client.put(f"/v1/user/votes/episodes/{ids.episode}", json={"vote": 9}, auth=alice.auth).status_code == 200
     tag_id = int(client.post("/v1/user/tags", json={"name": "Alice's"}, auth=alice.auth).json()["id"])

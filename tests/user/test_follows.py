@@ -29,7 +29,14 @@ def _error(status: int, message: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("plural", "noun", "field", "embed"), KINDS)
 def test_follow_lifecycle(
-    client: TestClient, alice: ApiUser, ids: Ids, demo: list[dict[str, Any]], plural: str, noun: str, field: str, embed: str
+    client: TestClient,
+    alice: ApiUser,
+    ids: Ids,
+    demo: list[dict[str, Any]],
+    plural: str,
+    noun: str,
+    field: str,
+    embed: str,
 ) -> None:
     base = f"/v1/user/follows/{plural}"
     target = _target(ids, noun)
@@ -76,7 +83,9 @@ def test_follow_unknown_target_is_404_and_writes_nothing(
 
 
 @pytest.mark.parametrize(("plural", "noun", "field", "embed"), KINDS)
-def test_unknown_embed_is_400(client: TestClient, alice: ApiUser, plural: str, noun: str, field: str, embed: str) -> None:
+def test_unknown_embed_is_400(
+    client: TestClient, alice: ApiUser, plural: str, noun: str, field: str, embed: str
+) -> None:
     for value in ("episodes", "shows", "cast", embed.upper()):
         r = client.get(f"/v1/user/follows/{plural}", params={"embed": value}, auth=alice.auth)
         assert r.status_code == 400
@@ -113,7 +122,9 @@ def test_real_client_shapes(client: TestClient, alice: ApiUser, ids: Ids) -> Non
     assert r.json() == {"show_id": ids.show2}
     r = client.request("GET", "/v1/user/follows/shows", headers=json_empty, content=b"", auth=alice.auth)
     assert r.json() == [{"show_id": ids.show}, {"show_id": ids.show2}]
-    r = client.request("DELETE", f"/v1/user/follows/shows/{ids.show2}", headers=json_empty, content=b"", auth=alice.auth)
+    r = client.request(
+        "DELETE", f"/v1/user/follows/shows/{ids.show2}", headers=json_empty, content=b"", auth=alice.auth
+    )
     assert r.status_code == 200
     # A follow PUT that carries a body anyway (JSON or form) still just follows.
     r = client.put(f"/v1/user/follows/people/{ids.person}", json={"person_id": 1}, auth=alice.auth)

@@ -44,7 +44,10 @@ def test_create_list_rename_delete(client: TestClient, alice: ApiUser) -> None:
     assert r.json() == {"id": drama["id"], "name": "Crime"}
     # Renaming to its own name is fine; PATCH without a name changes nothing.
     assert client.patch(f"{BASE}/{drama['id']}", json={"name": "Crime"}, auth=alice.auth).json()["name"] == "Crime"
-    assert client.patch(f"{BASE}/{drama['id']}", json={}, auth=alice.auth).json() == {"id": drama["id"], "name": "Crime"}
+    assert client.patch(f"{BASE}/{drama['id']}", json={}, auth=alice.auth).json() == {
+        "id": drama["id"],
+        "name": "Crime",
+    }
 
     r = client.delete(f"{BASE}/{drama['id']}", auth=alice.auth)
     assert r.status_code == 200

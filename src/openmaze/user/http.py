@@ -61,7 +61,12 @@ def errors(**by_status: str) -> dict[int | str, dict[str, Any]]:
 # wrong (413 body too large, 429 rate limited, 500); declaring `default` also keeps
 # FastAPI from documenting its own 422 shape, which this API never sends.
 COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: _error("Missing or invalid credentials (`WWW-Authenticate: Basic realm=\"TVmaze\"`)"),
+    401: _error('Missing or invalid credentials (`WWW-Authenticate: Basic realm="TVmaze"`)'),
     403: _error("The user has no premium subscription"),
     "default": _error("Any other error, in the TVmaze error body"),
 }
+
+
+def deletion(done: str, not_found: str) -> dict[int | str, dict[str, Any]]:
+    """A DELETE's documented responses: 200 with an empty body, or a 404."""
+    return {200: {"description": f"{done} (empty body)"}, **errors(_404=not_found)}

@@ -11,7 +11,7 @@ from openmaze.body import read_fields
 from openmaze.responses import empty_ok, ok
 from openmaze.user import episodes
 from openmaze.user.embeds import wants_embed
-from openmaze.user.http import MAX_ID, EmbedParam, embed_query, errors, reading, writing
+from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, reading, writing
 from openmaze.user.schemas import MARK_BODY, MarkedEpisode
 
 router = APIRouter(tags=["marked episodes"])
@@ -26,6 +26,7 @@ Embed = Annotated[EmbedParam, embed_query("episode", "episode")]
 @router.get(
     "/user/episodes",
     summary="List the Marked Episodes",
+    response_description="An array of marked episodes",
     response_model=list[MarkedEpisode],
     responses=errors(_400="Invalid embed type", _422="`show_id` is not an integer id"),
 )
@@ -43,6 +44,7 @@ async def list_marked(
 @router.get(
     "/user/episodes/{episode_id}",
     summary="Check if an Episode is Marked",
+    response_description="The marked episode",
     response_model=MarkedEpisode,
     responses=errors(_404="This episode is not marked"),
 )
@@ -54,6 +56,7 @@ async def get_marked(request: Request, user: PremiumUser, episode_id: EpisodeId)
 @router.put(
     "/user/episodes/{episode_id}",
     summary="Mark an Episode",
+    response_description="This episode is now marked",
     description="Set `marked_at` to `NULL` or leave it out to use the current time; 0 means unknown. "
     "Form-encoded bodies (`type=1`) and empty bodies are accepted; a body `episode_id` is ignored.",
     response_model=MarkedEpisode,
@@ -70,8 +73,8 @@ async def mark(request: Request, user: PremiumUser, episode_id: EpisodeId) -> Re
     "/user/episodes/{episode_id}",
     summary="Unmark an Episode",
     response_model=None,
-    responses={200: {"description": "The episode is now unmarked (empty body)"}}
-    | errors(_404="This episode was not marked"),
+    response_class=Response,
+    responses=deletion("The episode is now unmarked", "This episode was not marked"),
 )
 async def unmark(request: Request, user: PremiumUser, episode_id: EpisodeId) -> Response:
     async with writing(request, user) as scoped:

@@ -18,7 +18,7 @@ from openmaze.responses import empty_ok, ok
 from openmaze.user import follows
 from openmaze.user.embeds import wants_embed
 from openmaze.user.follows import FollowKind
-from openmaze.user.http import MAX_ID, EmbedParam, embed_query, errors, reading, writing
+from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, reading, writing
 from openmaze.user.schemas import NetworkFollow, PersonFollow, ShowFollow, WebchannelFollow
 
 router = APIRouter()
@@ -43,6 +43,7 @@ def _add_routes(kind: FollowKind, plural: str, title: str, model: type[BaseModel
     @router.get(
         base,
         summary=f"List the Followed {plural_title}",
+        response_description=f"An array of followed {plural}",
         tags=[tag],
         name=f"list_followed_{plural}",
         response_model=list[model],  # type: ignore[valid-type]
@@ -56,6 +57,7 @@ def _add_routes(kind: FollowKind, plural: str, title: str, model: type[BaseModel
     @router.get(
         item,
         summary=f"Check if a {title} is Followed",
+        response_description=f"The followed {kind.noun}",
         tags=[tag],
         name=f"get_followed_{kind.noun}",
         response_model=model,
@@ -68,6 +70,7 @@ def _add_routes(kind: FollowKind, plural: str, title: str, model: type[BaseModel
     @router.put(
         item,
         summary=f"Follow a {title}",
+        response_description=f"This {kind.noun} is now followed",
         tags=[tag],
         name=f"follow_{kind.noun}",
         response_model=model,
@@ -83,8 +86,8 @@ def _add_routes(kind: FollowKind, plural: str, title: str, model: type[BaseModel
         tags=[tag],
         name=f"unfollow_{kind.noun}",
         response_model=None,
-        responses={200: {"description": f"The {kind.noun} is now unfollowed (empty body)"}}
-        | errors(_404=f"This {kind.noun} was not followed"),
+        response_class=Response,
+        responses=deletion(f"The {kind.noun} is now unfollowed", f"This {kind.noun} was not followed"),
     )
     async def unfollow(request: Request, user: PremiumUser, target_id: TargetId) -> Response:
         async with writing(request, user) as scoped:

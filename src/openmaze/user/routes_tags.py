@@ -11,7 +11,7 @@ from openmaze.body import read_fields
 from openmaze.responses import empty_ok, ok
 from openmaze.user import tags
 from openmaze.user.embeds import wants_embed
-from openmaze.user.http import MAX_ID, EmbedParam, embed_query, errors, reading, writing
+from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, reading, writing
 from openmaze.user.schemas import TAG_CREATE_BODY, TAG_PATCH_BODY, Tag, TagInstance
 
 router = APIRouter(tags=["tagged shows"])
@@ -21,7 +21,7 @@ ShowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Embed = Annotated[EmbedParam, embed_query("show", "show")]
 
 
-@router.get("/user/tags", summary="List All Tags", response_model=list[Tag])
+@router.get("/user/tags", summary="List All Tags", response_description="An array of tags", response_model=list[Tag])
 async def list_tags(request: Request, user: PremiumUser) -> Response:
     async with reading(request, user) as scoped:
         return ok(await tags.list_tags(scoped))
@@ -30,6 +30,7 @@ async def list_tags(request: Request, user: PremiumUser) -> Response:
 @router.post(
     "/user/tags",
     summary="Create a New Tag",
+    response_description="The newly created tag",
     description="`name` is required, trimmed, unique among the user's tags, at most 100 characters.",
     response_model=Tag,
     responses=errors(_422="The name is missing, blank, too long or already taken"),
@@ -44,6 +45,7 @@ async def create_tag(request: Request, user: PremiumUser) -> Response:
 @router.patch(
     "/user/tags/{tag_id}",
     summary="Update a Specific Tag",
+    response_description="The tag was updated",
     description="Renames the tag. Without a `name`, nothing changes.",
     response_model=Tag,
     responses=errors(_404="This tag does not exist", _422="The name is blank, too long or already taken"),
@@ -60,7 +62,8 @@ async def rename_tag(request: Request, user: PremiumUser, tag_id: TagId) -> Resp
     summary="Delete a Specific Tag",
     description="Also removes the tag from every show it was on.",
     response_model=None,
-    responses={200: {"description": "The tag was deleted (empty body)"}} | errors(_404="This tag does not exist"),
+    response_class=Response,
+    responses=deletion("The tag was deleted", "This tag does not exist"),
 )
 async def delete_tag(request: Request, user: PremiumUser, tag_id: TagId) -> Response:
     async with writing(request, user) as scoped:
@@ -71,6 +74,7 @@ async def delete_tag(request: Request, user: PremiumUser, tag_id: TagId) -> Resp
 @router.get(
     "/user/tags/{tag_id}/shows",
     summary="List All Shows Under This Tag",
+    response_description="A list of tagged shows",
     response_model=list[TagInstance],
     responses=errors(_400="Invalid embed type", _404="This tag does not exist"),
 )
@@ -83,6 +87,7 @@ async def list_tagged(request: Request, user: PremiumUser, tag_id: TagId, embed:
 @router.put(
     "/user/tags/{tag_id}/shows/{show_id}",
     summary="Tag a Show",
+    response_description="The show was tagged",
     response_model=TagInstance,
     responses=errors(_404="The show or tag does not exist"),
 )
@@ -95,7 +100,8 @@ async def tag_show(request: Request, user: PremiumUser, tag_id: TagId, show_id: 
     "/user/tags/{tag_id}/shows/{show_id}",
     summary="Untag a Show",
     response_model=None,
-    responses={200: {"description": "The show was untagged (empty body)"}} | errors(_404="This show was not tagged"),
+    response_class=Response,
+    responses=deletion("The show was untagged", "This show was not tagged"),
 )
 async def untag_show(request: Request, user: PremiumUser, tag_id: TagId, show_id: ShowId) -> Response:
     async with writing(request, user) as scoped:

@@ -12,7 +12,7 @@ from openmaze.body import read_fields
 from openmaze.responses import empty_ok, ok
 from openmaze.user import votes
 from openmaze.user.embeds import wants_embed
-from openmaze.user.http import MAX_ID, EmbedParam, embed_query, errors, reading, writing
+from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, reading, writing
 from openmaze.user.schemas import VOTE_BODY, EpisodeVote, ShowVote
 from openmaze.user.votes import VoteKind
 
@@ -29,6 +29,7 @@ def _add_routes(kind: VoteKind, plural: str, title: str, model: type[BaseModel])
     @router.get(
         base,
         summary=f"List the {title}s Voted For",
+        response_description=f"An array of {kind.noun} votes",
         tags=[tag],
         name=f"list_voted_{plural}",
         response_model=list[model],  # type: ignore[valid-type]
@@ -42,6 +43,7 @@ def _add_routes(kind: VoteKind, plural: str, title: str, model: type[BaseModel])
     @router.get(
         item,
         summary=f"Check if a{'n' if title[0] in 'AEIOU' else ''} {title} is Voted For",
+        response_description=f"The {kind.noun} vote",
         tags=[tag],
         name=f"get_{kind.noun}_vote",
         response_model=model,
@@ -54,6 +56,7 @@ def _add_routes(kind: VoteKind, plural: str, title: str, model: type[BaseModel])
     @router.put(
         item,
         summary=f"Vote for a{'n' if title[0] in 'AEIOU' else ''} {title}",
+        response_description=f"This {kind.noun} is now voted for",
         description="`vote` is an integer from 1 to 10 (JSON or form-encoded, `vote=8`); "
         "`voted_at` is set by the server.",
         tags=[tag],
@@ -73,8 +76,8 @@ def _add_routes(kind: VoteKind, plural: str, title: str, model: type[BaseModel])
         tags=[tag],
         name=f"remove_{kind.noun}_vote",
         response_model=None,
-        responses={200: {"description": f"The {kind.noun} vote is now removed (empty body)"}}
-        | errors(_404=f"This {kind.noun} was not voted for"),
+        response_class=Response,
+        responses=deletion(f"The {kind.noun} vote is now removed", f"This {kind.noun} was not voted for"),
     )
     async def unvote(request: Request, user: PremiumUser, target_id: TargetId) -> Response:
         async with writing(request, user) as scoped:

@@ -131,7 +131,11 @@ MARK_BODY = _body(
         "properties": {
             "episode_id": {"type": "integer", "description": "Ignored: the episode in the path is marked"},
             "type": {
-                "anyOf": [{"type": "integer", "enum": [0, 1, 2]}, {"type": "string", "enum": ["0", "1", "2"]}, {"type": "null"}],
+                "anyOf": [
+                    {"type": "integer", "enum": [0, 1, 2]},
+                    {"type": "string", "enum": ["0", "1", "2"]},
+                    {"type": "null"},
+                ],
                 "description": "0 watched (the default), 1 acquired, 2 skipped",
             },
             "marked_at": {
@@ -149,7 +153,10 @@ VOTE_BODY = _body(
         "required": ["vote"],
         "properties": {
             "vote": {
-                "anyOf": [{"type": "integer", "minimum": 1, "maximum": 10}, {"type": "string", "enum": [str(n) for n in range(1, 11)]}],
+                "anyOf": [
+                    {"type": "integer", "minimum": 1, "maximum": 10},
+                    {"type": "string", "enum": [str(n) for n in range(1, 11)]},
+                ],
                 "description": "1 to 10. `voted_at` is set by the server.",
             }
         },

@@ -69,8 +69,7 @@ async def list_tags(scoped: Scoped) -> list[dict[str, Any]]:
 async def create_tag(scoped: Scoped, fields: dict[str, Any]) -> dict[str, Any]:
     name = parse_name(fields.get("name"))
     tag_id = await scoped.fetch_val(
-        "INSERT INTO tags (user_id, name) VALUES (:user_id, :name) "
-        "ON CONFLICT (user_id, name) DO NOTHING RETURNING id",
+        "INSERT INTO tags (user_id, name) VALUES (:user_id, :name) ON CONFLICT (user_id, name) DO NOTHING RETURNING id",
         {"name": name},
     )
     if tag_id is None:
@@ -98,7 +97,9 @@ async def rename_tag(scoped: Scoped, tag_id: int, fields: dict[str, Any]) -> dic
     if clash is not None:
         raise _taken(name)
     try:
-        await scoped.execute("UPDATE tags SET name = :name WHERE user_id = :user_id AND id = :id", {"name": name, "id": tag_id})
+        await scoped.execute(
+            "UPDATE tags SET name = :name WHERE user_id = :user_id AND id = :id", {"name": name, "id": tag_id}
+        )
     except Exception as exc:
         if is_integrity_error(exc):
             raise _taken(name) from None
