@@ -165,3 +165,34 @@ def test_deleting_a_tag_removes_its_instances(client: TestClient, alice: ApiUser
 
     assert run_sync(database_url, instances) == [(kept["id"], ids.show)]
     assert client.get(f"{BASE}/{kept['id']}/shows", auth=alice.auth).json() == [{"show_id": ids.show}]
+
+
+def test_integrity_errors_of_this_backend_are_recognised(database_url: str, alice: ApiUser) -> None:
+    """A rename or tagging that loses a race to another request hits the unique or foreign
+    key constraint inside the driver; that must become a 422/404, never a 500."""
+    from openmaze.user.tags import is_integrity_error
+    from tests.conftest import run_sync
+
+    async def duplicate(conn: Any) -> BaseException | None:
+        await conn.execute("INSERT INTO tags (user_id, name) VALUES (:u, 'same')", {"u": alice.id})
+        try:
+            await conn.execute("INSERT INTO tags (user_id, name) VALUES (:u, 'same')", {"u": alice.id})
+        except Exception as exc:
+            return exc
+        return None
+
+    async def dangling(conn: Any) -> BaseException | None:
+        try:
+            await conn.execute(
+                "INSERT INTO tag_shows (tag_id, show_id, user_id) VALUES (:t, 900001, :u)",
+                {"t": UNKNOWN_ID, "u": alice.id},
+            )
+        except Exception as exc:
+            return exc
+        return None
+
+    for fn in (duplicate, dangling):
+        error = run_sync(database_url, fn)
+        assert error is not None, fn.__name__
+        assert is_integrity_error(error), repr(error)
+    assert not is_integrity_error(ValueError("not a database error"))
