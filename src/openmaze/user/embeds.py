@@ -17,8 +17,12 @@ INVALID_EMBED = "Invalid embed type"
 
 
 def wants_embed(value: str | None, allowed: str) -> bool:
-    """True when `?embed=<allowed>` was asked for; absent or empty means no embed."""
-    if value is None or value == "":
+    """True when `?embed=<allowed>` was asked for, False when `embed` is absent.
+
+    Anything else, an empty `?embed=` included, is a 400: the OpenAPI document lists the one
+    allowed value, and a request outside it is refused rather than half-understood.
+    """
+    if value is None:
         return False
     if value != allowed:
         raise ApiError(400, INVALID_EMBED)
