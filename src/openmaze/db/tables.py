@@ -164,6 +164,17 @@ episodes = Table(
     Index("ix_episodes_show_airdate", "show_id", "airdate"),
 )
 
+seasons = Table(
+    "seasons",
+    metadata,
+    # TVmaze's own season ids, as the source gave them (`/shows/{id}/seasons`).
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("show_id", Integer, ForeignKey("shows.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=True),
+    Column("data", Text, nullable=False),
+    Index("ix_seasons_show_number", "show_id", "number"),
+)
+
 people = Table(
     "people",
     metadata,
