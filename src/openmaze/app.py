@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from openmaze import __version__
 from openmaze.auth.basic import Authenticator
+from openmaze.catalog import schedule
 from openmaze.db.database import Database, create_database
 from openmaze.errors import install_error_handlers
 from openmaze.middleware import BodySizeLimit, PathNormalizer
@@ -29,9 +30,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await database.open()
+        sync_task = schedule.start(database, settings)
         try:
             yield
         finally:
+            await schedule.stop(sync_task)
             await database.close()
 
     app = FastAPI(
