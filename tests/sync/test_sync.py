@@ -5,16 +5,19 @@ shows gone upstream, and the lock that keeps syncs from overlapping."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from tests.conftest import ApiUser, run_sync, start_server, stop_server
+from tests.sync.conftest import UPSTREAM_IDS, FakeUpstream
 
 from openmaze import __version__
 from openmaze.catalog import schedule
@@ -22,8 +25,6 @@ from openmaze.catalog.sync import SyncBusy, SyncReport, claim_lock, release_lock
 from openmaze.catalog.upstream import Upstream, UpstreamError
 from openmaze.db.database import Conn, Database, create_database
 from openmaze.settings import Settings
-from tests.conftest import ApiUser, run_sync, start_server, stop_server
-from tests.sync.conftest import UPSTREAM_IDS, FakeUpstream
 
 # Fast but real pacing for tests: 5 requests per second, short back-off.
 LIMIT, WINDOW = 5, 1.0
@@ -150,7 +151,7 @@ def test_backs_off_on_429_honouring_retry_after_and_never_bursts(database_url: s
     seen = upstream.requests
     show3 = [r for r in seen if r.path == "/shows/3"]
     assert [r.status for r in show3] == [429, 429, 429, 200]
-    gaps = [b.at - a.at for a, b in zip(show3, show3[1:], strict=False)]
+    gaps = [b.at - a.at for a, b in itertools.pairwise(show3)]
     assert gaps[0] >= 1.0  # Retry-After: 1 honoured
     assert gaps[1] >= 0.4 and gaps[2] >= 0.8  # then growing delays (0.2 * 2**n)
     assert gaps[2] > gaps[1]
