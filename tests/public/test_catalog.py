@@ -41,7 +41,9 @@ def aired_split(show: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, 
 # --- /shows/{id} ----------------------------------------------------------------------
 
 
-def test_show_hit_is_the_stored_object_with_previous_episode_link(client: TestClient, demo: list[dict[str, Any]]) -> None:
+def test_show_hit_is_the_stored_object_with_previous_episode_link(
+    client: TestClient, demo: list[dict[str, Any]]
+) -> None:
     show = demo_show(demo)
     r = client.get(f"/shows/{DEMO_SHOW}")
     assert r.status_code == 200
@@ -89,7 +91,10 @@ def test_show_next_episode_link_and_embed_for_an_upcoming_episode(
 
     run_sync(database_url, reschedule)
     body = client.get(f"/shows/{DEMO_SHOW}?embed=nextepisode").json()
-    assert body["_links"]["nextepisode"] == {"href": f"https://openmaze.invalid/episodes/{last['id']}", "name": last["name"]}
+    assert body["_links"]["nextepisode"] == {
+        "href": f"https://openmaze.invalid/episodes/{last['id']}",
+        "name": last["name"],
+    }
     assert body["_embedded"]["nextepisode"]["id"] == last["id"]
 
 

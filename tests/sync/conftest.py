@@ -19,9 +19,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from tests.conftest import free_port
 
 from openmaze.catalog.demo import demo_shows
+from tests.conftest import free_port
 
 # Spread over three index pages (0, 1, 2), with an empty id range in between.
 UPSTREAM_IDS = [1, 2, 3, 251, 260, 520]

@@ -16,8 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.conftest import ApiUser, run_sync, start_server, stop_server
-from tests.sync.conftest import UPSTREAM_IDS, FakeUpstream
 
 from openmaze import __version__
 from openmaze.catalog import schedule
@@ -25,6 +23,8 @@ from openmaze.catalog.sync import SyncBusy, SyncReport, claim_lock, release_lock
 from openmaze.catalog.upstream import Upstream, UpstreamError
 from openmaze.db.database import Conn, Database, create_database
 from openmaze.settings import Settings
+from tests.conftest import ApiUser, run_sync, start_server, stop_server
+from tests.sync.conftest import UPSTREAM_IDS, FakeUpstream
 
 # Fast but real pacing for tests: 5 requests per second, short back-off.
 LIMIT, WINDOW = 5, 1.0

@@ -33,10 +33,12 @@ class UpstreamError(Exception):
 
 
 class RequestPacer:
-    """At most `limit` requests in any `window` seconds, measured on send times.
+    """At most `limit` requests in any `window` seconds, as the upstream sees them.
 
-    A small margin on the window keeps the server's view (arrival times, which jitter)
-    under the limit too."""
+    A request is counted from when it may be sent until its response is in (`completed`
+    moves its time to then): the server saw it somewhere in between, so spacing requests
+    by that time keeps the server's own count under the limit whatever the network
+    delays. Requests through one pacer are sequential."""
 
     def __init__(
         self,
@@ -48,7 +50,7 @@ class RequestPacer:
         if limit < 1 or window <= 0:
             raise ValueError("the request limit needs limit >= 1 and window > 0")
         self.limit = limit
-        self.window = window + min(0.25, 0.01 * window + 0.02)
+        self.window = window
         self._sent: deque[float] = deque()
         self._clock = clock
         self._sleep = sleep
@@ -62,6 +64,11 @@ class RequestPacer:
                 self._sent.append(now)
                 return
             await self._sleep(self._sent[0] + self.window - now)
+
+    def completed(self) -> None:
+        """The latest request's response is in."""
+        if self._sent:
+            self._sent[-1] = max(self._sent[-1], self._clock())
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -126,19 +133,22 @@ class Upstream:
         for attempt in range(self.max_attempts):
             await self.pacer.wait()
             self.requests += 1
-            retry_after: float | None = None
             try:
                 response = await self._client.get(path, params=params)
             except httpx.HTTPError as exc:
+                response = None
                 problem = f"{type(exc).__name__}: {exc}"
-            else:
+            finally:
+                self.pacer.completed()
+            retry_after: float | None = None
+            if response is not None:
+                if response.status_code == 404:
+                    return None
                 if response.status_code == 200:
                     try:
                         return orjson.loads(response.content)
                     except orjson.JSONDecodeError:
                         problem = "the response is not valid JSON (cut off?)"
-                elif response.status_code == 404:
-                    return None
                 elif response.status_code == 429 or response.status_code >= 500:
                     problem = f"HTTP {response.status_code}"
                     retry_after = retry_after_seconds(response.headers.get("retry-after"))
