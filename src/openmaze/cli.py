@@ -179,7 +179,7 @@ def cmd_catalog_sync(args: argparse.Namespace) -> int:
     from openmaze.catalog.upstream import Upstream
 
     settings = _settings(args)
-    migrations.upgrade(settings.resolved_database_url())
+    _migrate(settings.resolved_database_url())
     upstream_url = args.upstream or settings.sync_upstream
     scope: Scope = "shows" if args.shows else "all" if args.all else "followed" if args.followed else "local"
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

@@ -167,8 +167,8 @@ class _Run:
             self.report.failed.append(show_id)
             log.error("upstream show %s is not an object; skipped", show_id)
             return
-        embedded = show.get("_embedded") if isinstance(show.get("_embedded"), dict) else {}
-        show["_embedded"] = {**embedded, "episodes": episodes}
+        embedded = show.get("_embedded")
+        show["_embedded"] = {**(embedded if isinstance(embedded, dict) else {}), "episodes": episodes}
         try:
             batch = parse_document(show, f"{self.upstream.base_url}/shows/{show_id}")
         except CatalogError as exc:

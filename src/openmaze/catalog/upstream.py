@@ -15,7 +15,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import orjson
@@ -134,7 +134,8 @@ class Upstream:
             await self.pacer.wait()
             self.requests += 1
             try:
-                response = await self._client.get(path, params=params)
+                # (httpx's own parameter type is a union mypy cannot match a Sequence to.)
+                response = await self._client.get(path, params=cast(Any, params))
             except httpx.HTTPError as exc:
                 response = None
                 problem = f"{type(exc).__name__}: {exc}"

@@ -274,6 +274,7 @@ async def show_updates(conn: Conn, since: str | None) -> Fragment:
 
 async def lookup_show(conn: Conn, tvrage: str | None, thetvdb: str | None, imdb: str | None) -> int | None:
     """The show id for one external id, or None (a miss)."""
+    value: int | str | None
     if thetvdb is not None:
         column, value = "thetvdb_id", _external_int(thetvdb)
     elif imdb is not None:
