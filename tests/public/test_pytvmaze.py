@@ -28,7 +28,9 @@ def test_pytvmaze_reads_shows_episodes_and_people(tvm: pytvmaze.TVMaze, demo: li
     assert show.name == source["name"]
     assert len(show.seasons) == len({e["season"] for e in source["_embedded"]["episodes"]})
     first = show[1][1]
-    assert first.title == next(e["name"] for e in source["_embedded"]["episodes"] if (e["season"], e["number"]) == (1, 1))
+    assert first.title == next(
+        e["name"] for e in source["_embedded"]["episodes"] if (e["season"], e["number"]) == (1, 1)
+    )
     assert show.previous_episode is not None  # follows _links.previousepisode to /episodes/{id}
 
     # Lookups answer with a 301 that the client follows to /shows/{id}.

@@ -118,7 +118,7 @@ async def search_shows(request: Request, q: SearchQuery = None) -> Response:
     query = _query(q)
     async with request.app.state.db.read() as conn:
         hits = await search(conn, "shows", query)
-    return public_json(request, [{"score": h.score, "show": service.Fragment(h.data)} for h in hits])
+    return public_json(request, [{"score": h.score, "show": h.data} for h in hits])
 
 
 @router.get("/singlesearch/shows", summary="The single best show for a query (404 if none)")
@@ -134,7 +134,7 @@ async def singlesearch_shows(
         hits = await search(conn, "shows", query, limit=1)
         if not hits:
             raise service.not_found()
-        return public_json(request, await service.build_show(conn, hits[0].id, hits[0].data, embeds))
+        return public_json(request, await service.show_object(conn, hits[0].id, embeds))
 
 
 @router.get(
@@ -162,7 +162,7 @@ async def search_people(request: Request, q: SearchQuery = None) -> Response:
     query = _query(q)
     async with request.app.state.db.read() as conn:
         hits = await search(conn, "people", query)
-    return public_json(request, [{"score": h.score, "person": service.Fragment(h.data)} for h in hits])
+    return public_json(request, [{"score": h.score, "person": h.data} for h in hits])
 
 
 @router.get("/updates/shows", summary="Show ids with their last update time (epoch), optionally recent only")

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any, Literal
 
+import orjson
+
+from openmaze.catalog.objects import load_many
 from openmaze.catalog.text import fold
 from openmaze.db.database import Conn
 
@@ -37,7 +40,7 @@ _MAX_TRIGRAMS = 24
 class Hit:
     id: int
     score: float
-    data: str
+    data: orjson.Fragment | None = None
 
 
 def _strip_article(text: str) -> str:
@@ -112,7 +115,7 @@ async def _candidates(conn: Conn, table: SearchTable, patterns: list[str], compa
     order = "weight DESC, id" if table == "shows" else "id"
     weight = "weight" if table == "shows" else "0"
     sql = (
-        f"SELECT id, search_name, {weight} AS weight, data FROM {table} WHERE {' OR '.join(conditions)} "
+        f"SELECT id, search_name, {weight} AS weight FROM {table} WHERE {' OR '.join(conditions)} "
         f"ORDER BY {order} LIMIT {CANDIDATES}"
     )
     return list(await conn.fetch_all(sql, params))
@@ -134,7 +137,10 @@ async def search(conn: Conn, table: SearchTable, raw_query: str, limit: int = MA
             seen = {h.id for h in hits}
             more = [r for r in await _candidates(conn, table, grams, None) if r["id"] not in seen]
             hits = sorted(hits + _rank(query, more), key=lambda h: -h.score)
-    return hits[:limit]
+    # Only the results' objects are read: candidates can number thousands.
+    top = hits[:limit]
+    objects = await load_many(conn, table, [h.id for h in top])
+    return [Hit(h.id, h.score, objects[h.id]) for h in top if h.id in objects]
 
 
 def _rank(query: str, rows: list[Any]) -> list[Hit]:
@@ -146,6 +152,6 @@ def _rank(query: str, rows: list[Any]) -> list[Hit]:
         weight = row["weight"] or 0
         # Popularity only breaks near-ties: it moves a score by at most 0.01.
         value = round(min(1.0, relevance + 0.0001 * min(int(weight), 100)), 4)
-        scored.append((value, -int(row["id"]), Hit(int(row["id"]), value, row["data"])))
+        scored.append((value, -int(row["id"]), Hit(int(row["id"]), value)))
     scored.sort(key=lambda t: (t[0], t[1]), reverse=True)
     return [h for _, _, h in scored]
