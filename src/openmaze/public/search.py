@@ -23,17 +23,19 @@ import orjson
 
 from openmaze.catalog.objects import load_many
 from openmaze.catalog.text import fold
-from openmaze.db.database import Conn
+from openmaze.db.database import Conn, in_list, list_param
 
 SearchTable = Literal["shows", "people"]
 
 MAX_RESULTS = 10
-CANDIDATES = 2000
+CANDIDATES = 1000
+FUZZY_CANDIDATES = 300  # by trigram overlap: the likely typos come first
+_REORDERED = 50  # best candidates re-ranked with popularity
 FUZZY_THRESHOLD = 0.3
 _STOP_WORDS = frozenset({"the", "a", "an", "of", "and", "in", "on", "to", "de", "la", "le", "der", "die", "das"})
 _ARTICLES = ("the ", "a ", "an ")
 _MAX_TOKENS = 8
-_MAX_TRIGRAMS = 24
+_MAX_TRIGRAMS = 12
 
 
 @dataclass(frozen=True)
@@ -50,73 +52,119 @@ def _strip_article(text: str) -> str:
     return text
 
 
-def _fuzzy(a: str, b: str) -> float:
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    if matcher.real_quick_ratio() < 0.5 or matcher.quick_ratio() < 0.5:
-        return 0.0
-    return matcher.ratio()
+class _Fuzzy:
+    """difflib similarity against one fixed string. SequenceMatcher indexes its second
+    sequence, so one matcher per query string is reused for every name (and word pairs,
+    which repeat across names, are remembered)."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.matcher = SequenceMatcher(None, autojunk=False)
+        self.matcher.set_seq2(target)
+        self.seen: dict[str, float] = {}
+
+    def ratio(self, other: str) -> float:
+        known = self.seen.get(other)
+        if known is not None:
+            return known
+        value = 0.0
+        # A length gap alone rules out a ratio of 0.5 or more.
+        if 2 * min(len(other), len(self.target)) >= 0.5 * (len(other) + len(self.target)):
+            self.matcher.set_seq1(other)
+            if self.matcher.quick_ratio() >= 0.5:
+                value = self.matcher.ratio()
+        self.seen[other] = value
+        return value
+
+
+class Scorer:
+    """Relevance of folded names to one folded query, 0..1 (0: not a match)."""
+
+    def __init__(self, query: str) -> None:
+        self.query = query
+        self.compact = query.replace(" ", "")
+        self.bare = _strip_article(query)
+        words = query.split()
+        self.words = [w for w in words if w not in _STOP_WORDS] or words
+        self._whole = _Fuzzy(query)
+        self._per_word = [_Fuzzy(w) for w in self.words]
+
+    def score(self, name: str) -> float:
+        query = self.query
+        if not query or not name:
+            return 0.0
+        if name == query:
+            return 1.0
+        compact_n = name.replace(" ", "")
+        if self.compact == compact_n or _strip_article(name) == self.bare:
+            return 0.95
+        coverage = len(query) / len(name)
+        if name.startswith(query):
+            boundary = name[len(query)] == " "
+            return 0.85 + (0.04 if boundary else 0.0) + 0.01 * coverage
+        if _strip_article(name).startswith(self.bare):
+            return 0.84 + 0.01 * coverage
+        n_words = name.split()
+        if all(w in n_words for w in self.words):
+            return 0.7 + 0.1 * min(1.0, len(self.words) / len(n_words))
+        if all(any(nw.startswith(w) for nw in n_words) for w in self.words):
+            return 0.6 + 0.1 * min(1.0, len(self.words) / len(n_words))
+        if len(self.compact) >= 4 and self.compact in compact_n:
+            return 0.58 + 0.02 * (len(self.compact) / len(compact_n))
+        # Fuzzy: each query word against its closest name word, and the whole strings.
+        per_word = []
+        for fuzzy in self._per_word:
+            best = max((fuzzy.ratio(nw) for nw in n_words), default=0.0)
+            per_word.append(best if best >= 0.6 else 0.0)
+        word_score = sum(per_word) / len(per_word) if per_word else 0.0
+        best_fuzzy = max(word_score, self._whole.ratio(name))
+        return 0.6 * best_fuzzy if best_fuzzy >= 0.6 else 0.0
 
 
 def score(query: str, name: str) -> float:
     """Relevance of folded `name` to folded `query`, 0..1 (0: not a match)."""
-    if not query or not name:
-        return 0.0
-    if name == query:
-        return 1.0
-    compact_q, compact_n = query.replace(" ", ""), name.replace(" ", "")
-    if compact_q == compact_n or _strip_article(name) == _strip_article(query):
-        return 0.95
-    coverage = len(query) / len(name)
-    if name.startswith(query):
-        boundary = name[len(query)] == " "
-        return 0.85 + (0.04 if boundary else 0.0) + 0.01 * coverage
-    if _strip_article(name).startswith(_strip_article(query)):
-        return 0.84 + 0.01 * coverage
-    q_words, n_words = query.split(), name.split()
-    meaningful = [w for w in q_words if w not in _STOP_WORDS] or q_words
-    if all(w in n_words for w in meaningful):
-        return 0.7 + 0.1 * min(1.0, len(meaningful) / len(n_words))
-    if all(any(nw.startswith(w) for nw in n_words) for w in meaningful):
-        return 0.6 + 0.1 * min(1.0, len(meaningful) / len(n_words))
-    if len(compact_q) >= 4 and compact_q in compact_n:
-        return 0.58 + 0.02 * (len(compact_q) / len(compact_n))
-    # Fuzzy: each query word against its closest name word, and the whole strings.
-    per_word = []
-    for w in meaningful:
-        best = max((_fuzzy(w, nw) for nw in n_words), default=0.0)
-        if best < 0.6:
-            best = 0.0
-        per_word.append(best)
-    word_score = sum(per_word) / len(per_word) if per_word else 0.0
-    whole = _fuzzy(query, name)
-    best_fuzzy = max(word_score, whole)
-    return 0.6 * best_fuzzy if best_fuzzy >= 0.6 else 0.0
+    return Scorer(query).score(name)
 
 
 def _trigrams(words: list[str]) -> list[str]:
+    """Three-letter runs of the words, taken from each word in turn so that a cap keeps
+    some of every word (a typo can be in any of them)."""
+    per_word = [[w[i : i + 3] for i in range(len(w) - 2)] for w in words]
     grams: list[str] = []
-    for word in words:
-        for i in range(max(1, len(word) - 2)):
-            gram = word[i : i + 3]
-            if len(gram) == 3 and gram not in grams:
-                grams.append(gram)
+    for position in range(max((len(g) for g in per_word), default=0)):
+        for word_grams in per_word:
+            if position < len(word_grams) and word_grams[position] not in grams:
+                grams.append(word_grams[position])
     return grams[:_MAX_TRIGRAMS]
 
 
-async def _candidates(conn: Conn, table: SearchTable, patterns: list[str], compact: str | None) -> list[Any]:
-    conditions = [f"search_name LIKE :p{i}" for i in range(len(patterns))]
+async def _candidates(
+    conn: Conn,
+    table: SearchTable,
+    patterns: list[str],
+    exact: str | None = None,
+    compact: str | None = None,
+    cap: int = CANDIDATES,
+) -> list[Any]:
+    """Rows whose folded name contains any of `patterns` (or, squeezed, `compact`), those
+    matching most patterns first and the exact name and its prefixes above all, capped.
+    Only `id` and `search_name` are read, so the scan runs over the name index alone."""
     params: dict[str, Any] = {f"p{i}": f"%{p}%" for i, p in enumerate(patterns)}
+    conditions = [f"search_name LIKE :p{i}" for i in range(len(patterns))]
+    overlap = [f"CASE WHEN search_name LIKE :p{i} THEN 1 ELSE 0 END" for i in range(len(patterns))]
+    if exact:
+        params.update(exact=exact, prefix=f"{exact}%")
+        overlap.append("CASE WHEN search_name = :exact THEN 100 WHEN search_name LIKE :prefix THEN 10 ELSE 0 END")
     if compact:
-        conditions.append("REPLACE(search_name, ' ', '') LIKE :compact")
+        # REPLACE on every row costs more than all the LIKEs: only on the second pass.
         params["compact"] = f"%{compact}%"
+        conditions.append("REPLACE(search_name, ' ', '') LIKE :compact")
+        overlap.append("CASE WHEN REPLACE(search_name, ' ', '') LIKE :compact THEN 5 ELSE 0 END")
     if not conditions:
         return []
-    # The most popular candidates first, so a cap on a very common word keeps the likely ones.
-    order = "weight DESC, id" if table == "shows" else "id"
-    weight = "weight" if table == "shows" else "0"
     sql = (
-        f"SELECT id, search_name, {weight} AS weight FROM {table} WHERE {' OR '.join(conditions)} "
-        f"ORDER BY {order} LIMIT {CANDIDATES}"
+        f"SELECT id, search_name, {' + '.join(overlap)} AS overlap FROM {table} "
+        f"WHERE {' OR '.join(conditions)} ORDER BY overlap DESC, id LIMIT {int(cap)}"
     )
     return list(await conn.fetch_all(sql, params))
 
@@ -127,31 +175,40 @@ async def search(conn: Conn, table: SearchTable, raw_query: str, limit: int = MA
         return []
     words = query.split()[:_MAX_TOKENS]
     meaningful = [w for w in words if w not in _STOP_WORDS] or words
-    compact = query.replace(" ", "")
-    rows = await _candidates(conn, table, meaningful, compact if len(compact) >= 3 else None)
-    hits = _rank(query, rows)
-    if not hits or hits[0].score < 0.6:
-        # Nothing matched as typed: look for names sharing three-letter runs (typos).
+    scorer = Scorer(query)
+    relevance = _relevance(scorer, await _candidates(conn, table, meaningful, exact=query))
+    if not relevance or max(relevance.values()) < 0.6:
+        # Nothing matched well as typed: names written without spaces between letters
+        # ("S.H.I.E.L.D."), and names sharing three-letter runs with the query (typos).
+        # (A query of several words finds such names through its other words.)
+        compact = query if len(words) == 1 and len(query) >= 4 else None
         grams = _trigrams([w for w in meaningful if len(w) >= 3])
-        if grams:
-            seen = {h.id for h in hits}
-            more = [r for r in await _candidates(conn, table, grams, None) if r["id"] not in seen]
-            hits = sorted(hits + _rank(query, more), key=lambda h: -h.score)
+        more = await _candidates(conn, table, grams, compact=compact, cap=FUZZY_CANDIDATES)
+        relevance.update(_relevance(scorer, [r for r in more if r["id"] not in relevance]))
+    best = sorted(relevance.items(), key=lambda kv: (-kv[1], kv[0]))[:_REORDERED]
+    if not best:
+        return []
+    # Popularity (TVmaze's `weight`) breaks near-ties: it moves a score by at most 0.01.
+    weights: dict[int, int] = {}
+    if table == "shows":
+        rows = await conn.fetch_all(
+            f"SELECT id, weight FROM shows WHERE {in_list(conn, 'id', 'ids')}",
+            {"ids": list_param(conn, [i for i, _ in best])},
+        )
+        weights = {int(r[0]): int(r[1] or 0) for r in rows}
+    ranked = sorted(
+        ((round(min(1.0, rel + 0.0001 * min(weights.get(i, 0), 100)), 4), i) for i, rel in best),
+        key=lambda t: (-t[0], t[1]),
+    )[:limit]
     # Only the results' objects are read: candidates can number thousands.
-    top = hits[:limit]
-    objects = await load_many(conn, table, [h.id for h in top])
-    return [Hit(h.id, h.score, objects[h.id]) for h in top if h.id in objects]
+    objects = await load_many(conn, table, [i for _, i in ranked])
+    return [Hit(i, value, objects[i]) for value, i in ranked if i in objects]
 
 
-def _rank(query: str, rows: list[Any]) -> list[Hit]:
-    scored: list[tuple[float, int, Hit]] = []
+def _relevance(scorer: Scorer, rows: list[Any]) -> dict[int, float]:
+    found: dict[int, float] = {}
     for row in rows:
-        relevance = score(query, row["search_name"])
-        if relevance < FUZZY_THRESHOLD:
-            continue
-        weight = row["weight"] or 0
-        # Popularity only breaks near-ties: it moves a score by at most 0.01.
-        value = round(min(1.0, relevance + 0.0001 * min(int(weight), 100)), 4)
-        scored.append((value, -int(row["id"]), Hit(int(row["id"]), value)))
-    scored.sort(key=lambda t: (t[0], t[1]), reverse=True)
-    return [h for _, _, h in scored]
+        relevance = scorer.score(row["search_name"])
+        if relevance >= FUZZY_THRESHOLD:
+            found[int(row["id"])] = relevance
+    return found
