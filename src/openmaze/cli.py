@@ -188,7 +188,7 @@ def cmd_catalog_sync(args: argparse.Namespace) -> int:
 
         async def run(db: Database) -> Any:
             async with Upstream(upstream_url) as upstream:
-                return await sync_catalog(db, upstream, scope, args.shows or (), reporter)
+                return await sync_catalog(db, upstream, scope, args.shows or (), reporter, force=args.force)
 
         try:
             report = _run_db(settings, run)
@@ -393,6 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--shows", nargs="+", type=int, metavar="ID", help="fetch these shows")
     which.add_argument("--all", action="store_true", help="mirror the whole upstream catalog (resumable)")
     which.add_argument("--followed", action="store_true", help="refresh the shows some user follows")
+    sync.add_argument("--force", action="store_true", help="take over the lock of a sync that was killed")
     sync.set_defaults(func=cmd_catalog_sync)
 
     user = sub.add_parser("user", help="accounts").add_subparsers(dest="user_command", required=True)

@@ -137,3 +137,8 @@ def test_doubled_slash_on_a_real_socket(live_server: LiveServer) -> None:
     r = httpx.get(f"{live_server.url}//singlesearch/shows?q=the+iron+canyon", timeout=10)
     assert r.request.url.raw_path.startswith(b"//singlesearch")
     assert (r.status_code, r.json()["id"]) == (200, 900011)
+
+
+def test_a_very_long_query_is_cut_short(client: TestClient) -> None:
+    r = client.get("/search/shows", params={"q": "iron canyon " + "x" * 20_000})
+    assert r.status_code == 200

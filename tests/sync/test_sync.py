@@ -226,12 +226,20 @@ def test_only_one_sync_runs_at_a_time(database_url: str, upstream: FakeUpstream)
         async with fast_upstream(upstream.url) as up:
             with pytest.raises(SyncBusy):
                 await sync_catalog(db, up, "shows", [1])
-        await release_lock(db, held)
+        async with fast_upstream(upstream.url) as up:
+            # A lock left by a sync that was killed can be taken over.
+            assert (await sync_catalog(db, up, "shows", [2], force=True)).fetched == [2]
         async with fast_upstream(upstream.url) as up:
             assert (await sync_catalog(db, up, "shows", [1])).fetched == [1]
+        await release_lock(db, held)  # no longer held: releasing changes nothing
 
     with_db(database_url, go)
-    assert upstream.targets()[0].startswith("/shows/1")
+    assert [t.split("?")[0] for t in upstream.targets()] == [
+        "/shows/2",
+        "/shows/2/episodes",
+        "/shows/1",
+        "/shows/1/episodes",
+    ]
 
 
 def test_cli_sync_mirrors_the_given_shows(database_url: str, upstream: FakeUpstream) -> None:

@@ -111,18 +111,25 @@ def _lock_value(owner: str, now: int) -> str:
     return f"{now + LOCK_TTL:012d}:{owner}"
 
 
-async def claim_lock(db: Database, owner: str) -> str:
+async def claim_lock(db: Database, owner: str, force: bool = False) -> str:
+    """Take the sync lock; `force` takes it over from a sync that died without releasing
+    it (it would otherwise expire LOCK_TTL after that sync's last progress)."""
     now = int(time.time())
     value = _lock_value(owner, now)
+    # With force, every held lock counts as expired.
+    expired = "999999999999" if force else f"{now:012d}"
     async with db.transaction() as conn:
         claimed = await conn.fetch_val(
             "INSERT INTO sync_state (key, value) VALUES (:key, :value) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE sync_state.value < :expired "
             "RETURNING key",
-            {"key": LOCK_KEY, "value": value, "expired": f"{now:012d}"},
+            {"key": LOCK_KEY, "value": value, "expired": expired},
         )
     if claimed is None:
-        raise SyncBusy("another catalog sync is running (it holds the lock in sync_state)")
+        raise SyncBusy(
+            "another catalog sync is running (it holds the lock in sync_state); if it was killed, "
+            f"the lock expires {LOCK_TTL // 60} minutes after its last progress, or use --force"
+        )
     return value
 
 
@@ -314,10 +321,11 @@ async def sync_catalog(
     scope: Scope = "local",
     show_ids: Iterable[int] = (),
     reporter: Reporter | None = None,
+    force: bool = False,
 ) -> SyncReport:
     """Run one sync; raises SyncBusy if another holds the lock, UpstreamError if the
     upstream keeps failing (everything written before that stays written)."""
-    lock = await claim_lock(db, uuid.uuid4().hex)
+    lock = await claim_lock(db, uuid.uuid4().hex, force)
     run = _Run(db, upstream, reporter or _Silent(), lock)
     try:
         if scope == "shows":

@@ -28,6 +28,7 @@ from openmaze.db.database import Conn, in_list, list_param
 SearchTable = Literal["shows", "people"]
 
 MAX_RESULTS = 10
+MAX_QUERY = 200  # characters considered (difflib is quadratic in the worst case)
 CANDIDATES = 1000
 FUZZY_CANDIDATES = 300  # by trigram overlap: the likely typos come first
 _REORDERED = 50  # best candidates re-ranked with popularity
@@ -170,7 +171,7 @@ async def _candidates(
 
 
 async def search(conn: Conn, table: SearchTable, raw_query: str, limit: int = MAX_RESULTS) -> list[Hit]:
-    query = fold(raw_query)
+    query = fold(raw_query[:MAX_QUERY])
     if not query:
         return []
     words = query.split()[:_MAX_TOKENS]
