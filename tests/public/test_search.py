@@ -103,6 +103,11 @@ def test_singlesearch(client: TestClient, famous: None) -> None:
     assert "_embedded" not in r.json()
     r = client.get("/singlesearch/shows?q=the%20iron%20canyon&embed=episodes")
     assert r.json()["id"] == 900011 and len(r.json()["_embedded"]["episodes"]) > 0
+    # Stricter about typos than search, as on TVmaze: one typo is forgiven, two are not.
+    assert names(client, "gmae of thornes")[0] == "Game of Thrones"
+    assert client.get("/singlesearch/shows?q=gmae%20of%20thornes").status_code == 404
+    # Equally close to both: the more popular wins.
+    assert client.get("/singlesearch/shows?q=ofice").json()["name"] == "The Office"
     r = client.get("/singlesearch/shows?q=zzzzqqqxx")
     assert (r.status_code, r.json()) == (404, NOT_FOUND)
     assert client.get("/singlesearch/shows").status_code == 400

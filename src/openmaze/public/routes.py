@@ -13,7 +13,7 @@ from starlette.responses import Response
 from openmaze.errors import ApiError
 from openmaze.public import service
 from openmaze.public.http import cache_headers, public_json, public_rate_limit
-from openmaze.public.search import search
+from openmaze.public.search import SINGLE_THRESHOLD, search
 
 router = APIRouter(tags=["public catalog"], dependencies=[Depends(public_rate_limit)])
 
@@ -131,7 +131,7 @@ async def singlesearch_shows(
     query = _query(q)
     embeds = _embeds(embed, embed_list, service.SHOW_EMBEDS)
     async with request.app.state.db.read() as conn:
-        hits = await search(conn, "shows", query, limit=1)
+        hits = await search(conn, "shows", query, limit=1, min_score=SINGLE_THRESHOLD)
         if not hits:
             raise service.not_found()
         return public_json(request, await service.show_object(conn, hits[0].id, embeds))

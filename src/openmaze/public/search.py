@@ -33,6 +33,9 @@ CANDIDATES = 1000
 FUZZY_CANDIDATES = 300  # by trigram overlap: the likely typos come first
 _REORDERED = 50  # best candidates re-ranked with popularity
 FUZZY_THRESHOLD = 0.3
+# TVmaze's singlesearch forgives fewer typos than its search (a "fuzziness" of 1, not 2), to
+# avoid false positives: about one typo in a title scores 0.54 or more, two score less.
+SINGLE_THRESHOLD = 0.54
 _STOP_WORDS = frozenset({"the", "a", "an", "of", "and", "in", "on", "to", "de", "la", "le", "der", "die", "das"})
 _ARTICLES = ("the ", "a ", "an ")
 _MAX_TOKENS = 8
@@ -170,7 +173,9 @@ async def _candidates(
     return list(await conn.fetch_all(sql, params))
 
 
-async def search(conn: Conn, table: SearchTable, raw_query: str, limit: int = MAX_RESULTS) -> list[Hit]:
+async def search(
+    conn: Conn, table: SearchTable, raw_query: str, limit: int = MAX_RESULTS, min_score: float = FUZZY_THRESHOLD
+) -> list[Hit]:
     query = fold(raw_query[:MAX_QUERY])
     if not query:
         return []
@@ -186,7 +191,8 @@ async def search(conn: Conn, table: SearchTable, raw_query: str, limit: int = MA
         grams = _trigrams([w for w in meaningful if len(w) >= 3])
         more = await _candidates(conn, table, grams, compact=compact, cap=FUZZY_CANDIDATES)
         relevance.update(_relevance(scorer, [r for r in more if r["id"] not in relevance]))
-    best = sorted(relevance.items(), key=lambda kv: (-kv[1], kv[0]))[:_REORDERED]
+    best = sorted(((i, r) for i, r in relevance.items() if r >= min_score), key=lambda kv: (-kv[1], kv[0]))
+    best = best[:_REORDERED]
     if not best:
         return []
     # Popularity (TVmaze's `weight`) breaks near-ties: it moves a score by at most 0.01.
