@@ -63,7 +63,8 @@ class RequestPacer:
             if len(self._sent) < self.limit:
                 self._sent.append(now)
                 return
-            await self._sleep(self._sent[0] + self.window - now)
+            # (A floor on the wait: float rounding must not leave a zero-length wait loop.)
+            await self._sleep(max(0.001, self._sent[0] + self.window - now))
 
     def completed(self) -> None:
         """The latest request's response is in."""
