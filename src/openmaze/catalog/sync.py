@@ -243,6 +243,7 @@ class _Run:
             page += 1
             async with self.db.transaction() as conn:
                 await set_state(conn, "all.next_page", str(page))
+                self.lock = await renew_lock(conn, self.lock)
         async with self.db.transaction() as conn:
             started = await get_state(conn, "all.started_at") or str(int(time.time()))
             # Changes made upstream while paging are caught by the next incremental run.
