@@ -257,7 +257,9 @@ def test_cli_sync_mirrors_the_given_shows(database_url: str, upstream: FakeUpstr
     assert {r[0] for r in query(database_url, "SELECT id FROM shows WHERE id < 900000")} == {1, 251}
 
 
-def test_serve_runs_the_sync_on_a_schedule(database_url: str, upstream: FakeUpstream, tmp_path: Path) -> None:
+def test_serve_runs_the_sync_on_a_schedule_in_one_worker_only(
+    database_url: str, upstream: FakeUpstream, tmp_path: Path
+) -> None:
     server = start_server(
         database_url,
         tmp_path,
@@ -266,6 +268,7 @@ def test_serve_runs_the_sync_on_a_schedule(database_url: str, upstream: FakeUpst
             "OPENMAZE_SYNC_UPSTREAM": upstream.url,
             "OPENMAZE_SYNC_SCOPE": "all",
         },
+        args=["--workers", "2"],
     )
     try:
         deadline = time.monotonic() + 60
@@ -281,6 +284,11 @@ def test_serve_runs_the_sync_on_a_schedule(database_url: str, upstream: FakeUpst
         while query(database_url, "SELECT key FROM sync_state WHERE key = 'sync.lock'") and time.monotonic() < deadline:
             time.sleep(0.2)
         assert query(database_url, "SELECT key FROM sync_state WHERE key = 'sync.lock'") == []
+        time.sleep(3)  # both workers' first rounds are over
+        # Both workers run the timer; the lock let only one of them mirror the catalog.
+        fetched = [r.path for r in upstream.requests if r.path.startswith("/shows/")]
+        assert sorted(fetched) == sorted(set(fetched))
+        assert len(fetched) == 2 * len(UPSTREAM_IDS)
     finally:
         stop_server(server)
 
