@@ -53,7 +53,7 @@ def with_embedded(data: str, embedded: dict[str, Any]) -> Fragment:
         return Fragment(data)
     body = data.rstrip()
     emb = orjson.dumps(embedded).decode()
-    separator = "" if body.endswith("{}") or body[:-1].rstrip().endswith("{") else ","
+    separator = "" if body[:-1].rstrip().endswith("{") else ","  # an empty object needs no comma
     return Fragment(f'{body[:-1]}{separator}"_embedded":{emb}}}')
 
 
