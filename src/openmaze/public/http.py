@@ -11,6 +11,14 @@ from fastapi import Request
 from starlette.responses import Response
 
 from openmaze.ratelimit import client_address
+from openmaze.user.schemas import Error
+
+# Documented on every public route: the TVmaze error body for whatever goes wrong (404,
+# 400 `Invalid embed type`, 422, 429). Declaring `default` also keeps FastAPI from
+# documenting its own 422 shape, which this API never sends.
+PUBLIC_ERRORS: dict[int | str, dict[str, Any]] = {
+    "default": {"model": Error, "description": "Any error, in the TVmaze error body"},
+}
 
 
 def _etag(body: bytes) -> str:

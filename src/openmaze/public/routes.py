@@ -12,10 +12,10 @@ from starlette.responses import Response
 
 from openmaze.errors import ApiError
 from openmaze.public import service
-from openmaze.public.http import cache_headers, public_json, public_rate_limit
+from openmaze.public.http import PUBLIC_ERRORS, cache_headers, public_json, public_rate_limit
 from openmaze.public.search import SINGLE_THRESHOLD, search
 
-router = APIRouter(tags=["public catalog"], dependencies=[Depends(public_rate_limit)])
+router = APIRouter(tags=["public catalog"], dependencies=[Depends(public_rate_limit)], responses=PUBLIC_ERRORS)
 
 ShowId = Annotated[int, Path(ge=0, le=service.MAX_ID, description="TVmaze show id")]
 EpisodeId = Annotated[int, Path(ge=0, le=service.MAX_ID, description="TVmaze episode id")]
@@ -140,7 +140,10 @@ async def singlesearch_shows(
 @router.get(
     "/lookup/shows",
     summary="Show by external id: a 301 to /shows/{id}, or a 404 with the body null",
-    responses={301: {"description": "Found: Location is the show"}, 404: {"description": "No such show: null"}},
+    responses={
+        301: {"description": "Found: `Location` is the show"},
+        404: {"description": "No show has that id: the body is `null`", "content": {"application/json": {}}},
+    },
 )
 async def lookup_shows(
     request: Request,
