@@ -204,6 +204,12 @@ def cmd_catalog_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def _show_id(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 2**31:
+        raise argparse.ArgumentTypeError(f"not a show id: {text!r}")
+    return int(text)
+
+
 class _ProgressReporter:
     """The sync's progress as a rich bar (one bar per stage)."""
 
@@ -390,7 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync.add_argument("--upstream", help="upstream base URL (env OPENMAZE_SYNC_UPSTREAM; default TVmaze)")
     which = sync.add_mutually_exclusive_group()
-    which.add_argument("--shows", nargs="+", type=int, metavar="ID", help="fetch these shows")
+    which.add_argument("--shows", nargs="+", type=_show_id, metavar="ID", help="fetch these shows")
     which.add_argument("--all", action="store_true", help="mirror the whole upstream catalog (resumable)")
     which.add_argument("--followed", action="store_true", help="refresh the shows some user follows")
     sync.add_argument("--force", action="store_true", help="take over the lock of a sync that was killed")

@@ -296,3 +296,15 @@ def test_serve_runs_the_sync_on_a_schedule_in_one_worker_only(
 def test_schedule_is_off_by_default(settings: Settings) -> None:
     assert settings.sync_interval_minutes == 0
     assert schedule.start(create_database(settings.resolved_database_url()), settings) is None
+
+
+def test_a_show_merged_upstream_flags_the_old_id_and_keeps_its_episodes(
+    database_url: str, upstream: FakeUpstream
+) -> None:
+    sync(database_url, upstream.url, "shows", (1, 2))
+    episodes_of_1 = query(database_url, "SELECT COUNT(*) FROM episodes WHERE show_id = 1")
+    upstream.shows[1] = upstream.shows[2]  # /shows/1 now answers with show 2
+    report = sync(database_url, upstream.url, "shows", (1,))
+    assert report.fetched == [2] and report.missing == [1]
+    assert query(database_url, "SELECT missing_upstream FROM shows WHERE id = 1") == [(True,)]
+    assert query(database_url, "SELECT COUNT(*) FROM episodes WHERE show_id = 1") == episodes_of_1

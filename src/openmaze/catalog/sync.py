@@ -182,11 +182,16 @@ class _Run:
             self.report.failed.append(show_id)
             log.error("upstream show %s is malformed, skipped: %s", show_id, exc)
             return
+        served = batch.shows[0]["id"]
         async with self.db.transaction() as conn:
             await write_batch(conn, batch, synced_at=int(time.time()))
-            await _prune(conn, show_id, [e["id"] for e in batch.episodes], [s["id"] for s in batch.seasons])
+            await _prune(conn, served, [e["id"] for e in batch.episodes], [s["id"] for s in batch.seasons])
             self.lock = await renew_lock(conn, self.lock)
-        self.report.fetched.append(show_id)
+        self.report.fetched.append(served)
+        if served != show_id:
+            # The upstream answered with another show (merged into it): the one asked for
+            # is gone, and its episodes are not the other show's to prune.
+            await self.flag_missing([show_id])
 
     async def flag_missing(self, ids: Sequence[int]) -> None:
         if not ids:
