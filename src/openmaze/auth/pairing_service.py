@@ -129,9 +129,15 @@ async def poll(conn: Conn, secret: bytes, token: str, *, now: float, interval_se
         return PollOutcome(404)
     now_ms = int(now * 1000)
     interval_ms = int(interval_seconds * 1000)
+    # Conditional, so two workers racing on one token cannot both pass the spacing rule.
+    # An interval of 0 switches the rule off (racing polls could otherwise see each
+    # other's slightly later clock readings as "too soon").
+    spacing = " AND (last_poll_ms IS NULL OR last_poll_ms <= :cutoff)" if interval_ms > 0 else ""
     spaced = await conn.execute(
-        "UPDATE pairings SET last_poll_ms = :now WHERE id = :id AND (last_poll_ms IS NULL OR last_poll_ms <= :cutoff)",
-        {"now": now_ms, "id": row["id"], "cutoff": now_ms - interval_ms},
+        "UPDATE pairings SET last_poll_ms = :now WHERE id = :id" + spacing,
+        {"now": now_ms, "id": row["id"], "cutoff": now_ms - interval_ms}
+        if interval_ms > 0
+        else {"now": now_ms, "id": row["id"]},
     )
     if not spaced:
         last = row["last_poll_ms"] if row["last_poll_ms"] is not None else now_ms
