@@ -94,7 +94,9 @@ def start_smtp(
             return AuthResult(success=ok)
 
         kwargs["authenticator"] = authenticator
-        kwargs["auth_require_tls"] = scheme != "smtp"
+        # Only STARTTLS sessions count as TLS to aiosmtpd; implicit-TLS ones (smtps) are
+        # encrypted from the first byte but would otherwise never be offered AUTH.
+        kwargs["auth_require_tls"] = scheme == "smtp+starttls"
     if tls_files is not None:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(str(tls_files[0]), str(tls_files[1]))
