@@ -89,20 +89,22 @@ def test_another_users_key_cannot_be_revoked(web: TestClient, alice: ApiUser, da
     assert web.get("/v1/auth/validate", auth=alice.auth).status_code == 200
 
 
-def test_key_forms_need_the_csrf_token(web: TestClient, carol: ApiUser, database_url: str) -> None:
+def test_key_forms_need_the_csrf_token(
+    web: TestClient, carol: ApiUser, database_url: str, make_client: Callable[..., TestClient]
+) -> None:
     (key_id,) = _key_ids(database_url, carol.id)
     assert web.post("/account/keys", data={"name": "x"}).status_code == 403
     assert web.post(f"/account/keys/{key_id}/revoke", data={"csrf_token": "guess"}).status_code == 403
     # The anonymous-form token is no good for a logged-in form either.
-    other = TestClient(web.app)
+    other = make_client()
     anon_token = csrf_of(other.get("/login").text)
     assert web.post(f"/account/keys/{key_id}/revoke", data={"csrf_token": anon_token}).status_code == 403
     assert _key_ids(database_url, carol.id) == [key_id]
     assert web.get("/v1/auth/validate", auth=carol.auth).status_code == 200
 
 
-def test_change_password(web: TestClient, carol: ApiUser, pclient: TestClient) -> None:
-    other_browser = TestClient(web.app)
+def test_change_password(web: TestClient, carol: ApiUser, make_client: Callable[..., TestClient]) -> None:
+    other_browser = make_client()
     assert login(other_browser, "carol").status_code == 303
     token = csrf_of(web.get("/account/password").text)
 
@@ -124,12 +126,12 @@ def test_change_password(web: TestClient, carol: ApiUser, pclient: TestClient) -
     # This browser stays logged in; the other one is logged out.
     assert web.get("/account", follow_redirects=False).status_code == 200
     assert other_browser.get("/account", follow_redirects=False).status_code == 303
-    fresh = TestClient(web.app)
+    fresh = make_client()
     assert login(fresh, "carol", PASSWORD).status_code == 401
     assert login(fresh, "carol", "new password 1").status_code == 303
 
 
-def test_password_change_needs_the_csrf_token(web: TestClient) -> None:
+def test_password_change_needs_the_csrf_token(web: TestClient, make_client: Callable[..., TestClient]) -> None:
     r = web.post("/account/password", data={"current": PASSWORD, "password": "abcdefgh1", "password2": "abcdefgh1"})
     assert r.status_code == 403
-    assert login(TestClient(web.app), "carol", PASSWORD).status_code == 303
+    assert login(make_client(), "carol", PASSWORD).status_code == 303

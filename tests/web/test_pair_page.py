@@ -21,8 +21,10 @@ def _path(confirm_url: str) -> str:
     return confirm_url.replace("http://testserver", "")
 
 
-def test_link_asks_for_login_then_allow_hands_the_device_its_key(pclient: TestClient, carol: ApiUser) -> None:
-    device = TestClient(pclient.app)
+def test_link_asks_for_login_then_allow_hands_the_device_its_key(
+    pclient: TestClient, carol: ApiUser, make_client: Callable[..., TestClient], clock: FakeClock
+) -> None:
+    device = make_client()
     started = start_pairing(device, carol.email, email_confirmation=False, agent="Kodi/21.0 (Linux)")
     path = _path(started["confirm_url"])
     r = pclient.get(path, follow_redirects=False)
@@ -38,7 +40,6 @@ def test_link_asks_for_login_then_allow_hands_the_device_its_key(pclient: TestCl
     r = pclient.post(path, data={"decision": "allow", "csrf_token": csrf_of(page.text)})
     assert r.status_code == 200
     assert "Access allowed" in r.text
-    clock: FakeClock = pclient.app.state.clock  # type: ignore[attr-defined]
     clock.advance(10)
     polled = device.post("/v1/auth/poll", json={"token": started["token"]})
     assert polled.status_code == 200

@@ -66,7 +66,7 @@ def test_confirmation_link_works_without_a_login_but_needs_csrf(
     client = make_client(signup_enabled=True)
     _signup(client, "erin", "erin@example.com")
     path = links_in(smtp.mailbox.wait_for(1)[0])[0].replace("http://testserver", "")
-    other = TestClient(client.app)  # another browser, not logged in
+    other = make_client(signup_enabled=True)  # another browser, not logged in
     assert other.post(path, data={}).status_code == 403
     page = other.get(path)
     assert other.post(path, data={"csrf_token": csrf_of(page.text)}).status_code == 200
