@@ -4,16 +4,18 @@ implicit TLS; and the offline fallback to the log."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from openmaze.app import create_app
 from openmaze.mail import Mailer, SmtpConfig, parse_smtp_url
 from openmaze.settings import Settings
-from tests.conftest import ApiUser, free_port
+from tests.conftest import ApiUser, free_port, start_server, stop_server
 from tests.pairing.support import SmtpServer, body_of, links_in, self_signed_cert, start_smtp
 
 
@@ -147,3 +149,33 @@ async def test_sending_does_not_block_the_event_loop(smtp: SmtpServer) -> None:
     task.cancel()
     assert ticks > 1
     assert smtp.mailbox.wait_for(1)[0]["Subject"] == "hi"
+
+
+def test_a_real_server_without_smtp_logs_the_link(alice: ApiUser, database_url: str, tmp_path: Path) -> None:
+    """`openmaze serve` offline: the person finds the link in the server's own output."""
+    server = start_server(database_url, tmp_path)
+    try:
+        started = httpx.post(server.url + "/v1/auth/start", json={"email": alice.email}, timeout=10).json()
+        deadline = time.monotonic() + 10
+        while started["confirm_url"] not in server.log() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        log = server.log()
+    finally:
+        stop_server(server)
+    assert "SMTP is not configured" in log
+    assert started["confirm_url"] in log
+    assert started["token"] not in log
+
+
+def test_a_real_server_sends_through_smtp(alice: ApiUser, database_url: str, tmp_path: Path, smtp: SmtpServer) -> None:
+    server = start_server(
+        database_url, tmp_path, {"OPENMAZE_SMTP_URL": smtp.url, "OPENMAZE_MAIL_FROM": "tv@example.com"}
+    )
+    try:
+        started = httpx.post(server.url + "/v1/auth/start", json={"email": alice.email}, timeout=10).json()
+        (msg,) = smtp.mailbox.wait_for(1)
+    finally:
+        stop_server(server)
+    assert msg["From"] == "tv@example.com"
+    assert links_in(msg) == [started["confirm_url"]]
+    assert started["confirm_url"].startswith(server.url + "/pair/")
