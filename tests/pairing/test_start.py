@@ -76,6 +76,9 @@ def test_missing_or_malformed_fields_are_422(pclient: TestClient, alice: ApiUser
         r = pclient.post("/v1/auth/start", json=body)
         assert r.status_code == 422, body
         assert r.json()["errors"] == {"email": ["is required"]}
+    r = pclient.post("/v1/auth/start", json={"email": "x" * 300 + "@example.com"})
+    assert r.status_code == 422
+    assert r.json()["errors"] == {"email": ["is not an email address"]}
     r = pclient.post("/v1/auth/start", json={"email": alice.email, "email_confirmation": "maybe"})
     assert r.status_code == 422
     assert "email_confirmation" in r.json()["errors"]

@@ -47,6 +47,8 @@ def _text(fields: dict[str, Any], field: str) -> str:
 async def start(request: Request, background: BackgroundTasks) -> Response:
     fields = await read_fields(request)
     email = _text(fields, "email")
+    if len(email) > 254:  # no stored address is longer; keeps rate-limit keys small too
+        raise ApiError(422, "Data validation failed.", {"email": ["is not an email address"]})
     email_confirmation = _flag(fields.get("email_confirmation", True), "email_confirmation")
     state = request.app.state
     settings = state.settings
