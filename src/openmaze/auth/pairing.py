@@ -11,6 +11,7 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from starlette.responses import Response
 
 from openmaze.auth import pairing_service as service
+from openmaze.auth.pairing_schemas import POLL_BODY, POLL_RESPONSES, START_BODY, START_RESPONSES
 from openmaze.body import read_fields
 from openmaze.errors import ApiError
 from openmaze.mail import send_quietly
@@ -43,7 +44,13 @@ def _text(fields: dict[str, Any], field: str) -> str:
     return value.strip()
 
 
-@router.post("/auth/start", summary="Start an Authentication Request")
+@router.post(
+    "/auth/start",
+    summary="Start an Authentication Request",
+    responses=START_RESPONSES,
+    openapi_extra=START_BODY,
+    response_model=None,
+)
 async def start(request: Request, background: BackgroundTasks) -> Response:
     fields = await read_fields(request)
     email = _text(fields, "email")
@@ -76,7 +83,13 @@ async def start(request: Request, background: BackgroundTasks) -> Response:
     return ok({"token": started.token, "confirm_url": link})
 
 
-@router.post("/auth/poll", summary="Poll Whether an Authentication Request Was Confirmed")
+@router.post(
+    "/auth/poll",
+    summary="Poll Whether an Authentication Request Was Confirmed",
+    responses=POLL_RESPONSES,
+    openapi_extra=POLL_BODY,
+    response_model=None,
+)
 async def poll(request: Request) -> Response:
     token = _text(await read_fields(request), "token")
     state = request.app.state
