@@ -88,6 +88,12 @@ def test_missing_or_malformed_fields_are_422(pclient: TestClient, alice: ApiUser
     assert r.status_code == 400
 
 
+def test_null_or_blank_email_confirmation_means_true(pclient: TestClient, alice: ApiUser, smtp: SmtpServer) -> None:
+    assert pclient.post("/v1/auth/start", json={"email": alice.email, "email_confirmation": None}).status_code == 200
+    assert pclient.post("/v1/auth/start", data={"email": alice.email, "email_confirmation": ""}).status_code == 200
+    assert len(smtp.mailbox.wait_for(2)) == 2
+
+
 def test_form_encoded_start_and_email_confirmation_false_sends_no_email(
     pclient: TestClient, alice: ApiUser, smtp: SmtpServer
 ) -> None:

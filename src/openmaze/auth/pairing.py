@@ -56,7 +56,9 @@ async def start(request: Request, background: BackgroundTasks) -> Response:
     email = _text(fields, "email")
     if len(email) > 254:  # no stored address is longer; keeps rate-limit keys small too
         raise ApiError(422, "Data validation failed.", {"email": ["is not an email address"]})
-    email_confirmation = _flag(fields.get("email_confirmation", True), "email_confirmation")
+    # Absent, null or blank (an empty form field) all mean the documented default, true.
+    raw_flag = fields.get("email_confirmation")
+    email_confirmation = True if raw_flag is None or raw_flag == "" else _flag(raw_flag, "email_confirmation")
     state = request.app.state
     settings = state.settings
     address = client_address(request, settings.trust_proxy_headers)
