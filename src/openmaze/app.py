@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,6 +15,7 @@ from openmaze.auth.basic import Authenticator
 from openmaze.catalog import schedule
 from openmaze.db.database import Database, create_database
 from openmaze.errors import install_error_handlers
+from openmaze.mail import Mailer
 from openmaze.middleware import BodySizeLimit, PathNormalizer
 from openmaze.ratelimit import RateLimiter
 from openmaze.responses import ok
@@ -49,6 +51,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.secret = secret
     app.state.auth = Authenticator(database, secret, settings.auth_cache_seconds)
     app.state.limiter = RateLimiter(settings.redis_url, settings.trust_proxy_headers)
+    app.state.mailer = Mailer(settings.smtp_url, settings.mail_from)
+    # Wall-clock epoch seconds for expiry rules; tests swap it to move time without sleeping.
+    app.state.clock = time.time
 
     install_error_handlers(app)
     _include_routers(app)

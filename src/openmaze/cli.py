@@ -227,7 +227,7 @@ class _ProgressReporter:
 
 def _read_password(args: argparse.Namespace) -> str | None:
     if getattr(args, "password_stdin", False):
-        return sys.stdin.readline().rstrip("\n")
+        return sys.stdin.readline().rstrip("\r\n")
     return None
 
 
@@ -296,7 +296,7 @@ def cmd_user_set_password(args: argparse.Namespace) -> int:
             print("error: the passwords differ", file=sys.stderr)
             return 1
     else:
-        password = sys.stdin.readline().rstrip("\n")
+        password = sys.stdin.readline().rstrip("\r\n")
 
     async def set_pw(conn: Conn) -> None:
         user = await accounts.require_user(conn, args.username)

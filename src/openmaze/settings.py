@@ -58,6 +58,7 @@ class Settings(BaseSettings):
 
     # web
     signup_enabled: bool = Field(default=False, description="Allow self-signup on the web pages")
+    web_session_days: int = Field(default=14, description="How long a web login lasts")
     trust_proxy_headers: bool = Field(default=False, description="Use X-Forwarded-For/-Proto from a reverse proxy")
 
     # catalog mirror

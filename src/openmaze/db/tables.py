@@ -107,6 +107,9 @@ pairings = Table(
     Column("expires_at", BigInteger, nullable=False),
     Column("confirmed_at", BigInteger, nullable=True),
     Column("api_key_id", Integer, ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True),
+    # Epoch milliseconds of the last poll that was answered, so the poll-rate rule holds
+    # across workers (seconds would be too coarse for a 5 s minimum spacing).
+    Column("last_poll_ms", BigInteger, nullable=True),
 )
 
 # --- catalog --------------------------------------------------------------------------
