@@ -1,7 +1,7 @@
 """pairings.last_poll_ms: poll spacing enforced across workers
 
-Revision ID: issue6_pairing_last_poll
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "issue6_pairing_last_poll"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """catalog seasons, as the source gave them
 
-Revision ID: issue5_seasons
+Revision ID: 0002
 Revises: 0001
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "issue5_seasons"
+revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
