@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import os
 import shutil
 import subprocess
 import sys
@@ -56,7 +57,9 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="server environment")
     args = parser.parse_args()
-    if not shutil.which("py-spy"):
+    # The venv's own bin/ first: `python -m bench.profile` does not put it on PATH.
+    py_spy = shutil.which("py-spy", path=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    if not py_spy:
         print("py-spy not found: pip install py-spy", file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory(prefix="openmaze-profile-") as tmp:
@@ -74,7 +77,7 @@ def main() -> int:
                 collapsed = work / "profile.txt"
                 speedscope = RESULTS / "profile.speedscope.json"
                 RESULTS.mkdir(exist_ok=True)
-                spy = ["py-spy", "record", "--pid", str(server.pid), "--duration", str(args.seconds), "--rate", "500"]
+                spy = [py_spy, "record", "--pid", str(server.pid), "--duration", str(args.seconds), "--rate", "500"]
                 load = threading.Thread(target=run_load, args=(server.url, endpoint.request, 32, args.seconds + 1))
                 load.start()
                 subprocess.run([*spy, "--format", "raw", "-o", str(collapsed)], check=True, capture_output=True)
