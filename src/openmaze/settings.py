@@ -26,7 +26,18 @@ class Settings(BaseSettings):
         "must share it); with SQLite one is generated into DATA_DIR/secret.key on first start.",
     )
     public_url: str = Field(default="", description="Base URL people reach openmaze at (links in emails)")
-    redis_url: str = Field(default="", description="redis://host:port/db for shared rate limits; in memory if empty")
+    redis_url: str = Field(
+        default="",
+        description="redis://[:password@]host:port/db (or rediss://) for rate limits shared by all workers; "
+        "in memory per process if empty",
+    )
+    redis_key_prefix: str = Field(
+        default="openmaze", description="Prefix of every Redis key, so several deployments can share one Redis"
+    )
+    redis_timeout_seconds: float = Field(
+        default=0.25,
+        description="Connect and command timeout for Redis; past it the request is served unlimited (fail open)",
+    )
 
     # limits
     max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Largest request body accepted (413 above)")
