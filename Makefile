@@ -34,6 +34,8 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	OPENMAZE_DATABASE_URL=sqlite:///$$(mktemp -d)/check.sqlite3 sh -c '$(BIN)/openmaze migrate >/dev/null && $(BIN)/alembic check'
+	@if [ -n "$$OPENMAZE_TEST_POSTGRES_URL" ]; then $(BIN)/python .ci/alembic_check_postgres.py "$$OPENMAZE_TEST_POSTGRES_URL"; \
+	else echo "OPENMAZE_TEST_POSTGRES_URL not set: alembic check on PostgreSQL skipped"; fi
 
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -66,12 +66,10 @@ class RateLimiter:
         self.backend = "redis" if redis_url else "memory"
         self.trust_proxy = trust_proxy
         self.retry_seconds = retry_seconds
-        storage: Storage
-        if redis_url:
-            storage = redis_storage(redis_url, key_prefix, timeout)
-        else:
-            storage = MemoryStorage()
+        storage: Storage = redis_storage(redis_url, key_prefix, timeout) if redis_url else MemoryStorage()
         self.storage = storage
+        # The redis-py client under `limits`, for health probes and shutdown.
+        self._redis: Any = storage.bridge.get_connection() if isinstance(storage, RedisStorage) else None  # type: ignore[attr-defined]
         self.strategy = MovingWindowRateLimiter(storage)
         self.healthy = True
         self.last_error: str | None = None
@@ -135,9 +133,9 @@ class RateLimiter:
     async def probe(self) -> dict[str, Any]:
         """Ask the store directly (for `/healthz`), so an outage shows even when no limited
         request has run since; the answer also updates what `hit` believes."""
-        if isinstance(self.storage, RedisStorage):
+        if self._redis is not None:
             try:
-                await self.storage.bridge.get_connection().ping()
+                await self._redis.ping()
             except Exception as exc:
                 self._mark_unhealthy(exc)
             else:
@@ -148,8 +146,8 @@ class RateLimiter:
         return {"backend": self.backend, "healthy": self.healthy, "error": self.last_error}
 
     async def close(self) -> None:
-        if isinstance(self.storage, RedisStorage):
+        if self._redis is not None:
             try:
-                await self.storage.bridge.get_connection().aclose()
+                await self._redis.aclose()
             except Exception as exc:  # closing a dead connection: nothing left to do
                 log.debug("closing the rate-limit store: %s", exc)

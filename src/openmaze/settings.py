@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     # web
     signup_enabled: bool = Field(default=False, description="Allow self-signup on the web pages")
     trust_proxy_headers: bool = Field(default=False, description="Use X-Forwarded-For/-Proto from a reverse proxy")
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="With TRUST_PROXY_HEADERS: addresses of the proxies whose X-Forwarded-* headers "
+        "are believed (comma-separated, '*' for any)",
+    )
 
     # catalog mirror
     sync_upstream: str = Field(default="https://api.tvmaze.com", description="TVmaze-compatible catalog upstream")

@@ -46,7 +46,6 @@ def test_readyz_is_503_while_the_schema_is_behind(client: TestClient, database_u
     assert client.get("/healthz").status_code == 200  # up, just not ready
 
 
-
 def test_readyz_is_503_on_a_database_that_was_never_migrated(client: TestClient, database_url: str) -> None:
     async def unmigrated(conn: Conn) -> None:
         await conn.execute("DROP TABLE alembic_version")

@@ -54,9 +54,7 @@ def test_without_redis_each_process_counts_alone(start_cluster: StartCluster, al
     assert [r.status_code for r in responses] == [401] * (2 * LIMIT)
 
 
-def test_concurrent_failures_across_processes_are_counted_exactly(
-    start_cluster: StartCluster, alice: ApiUser
-) -> None:
+def test_concurrent_failures_across_processes_are_counted_exactly(start_cluster: StartCluster, alice: ApiUser) -> None:
     servers = start_cluster(rate_limit_auth_failures=f"{LIMIT}/minute")
 
     async def burst() -> list[int]:
