@@ -5,8 +5,12 @@
   visible without failing the health check (failing it would take every worker out of the
   pool for something the workers survive).
 - `/readyz`: this worker can do useful work: the database answers and its schema is at the
-  head revision this code expects. 503 otherwise (with the TVmaze error body), e.g. during
-  a rolling upgrade before `openmaze migrate` has run, so a proxy sends traffic elsewhere.
+  head revision this code expects. 503 otherwise (with the TVmaze error body): no schema,
+  or a schema behind this code (a new release started before `openmaze migrate` ran), so a
+  proxy sends traffic elsewhere. A schema *newer* than this code (a revision its scripts do
+  not know) is reported but ready: during a rolling upgrade `openmaze migrate` runs first,
+  and the old workers must keep serving until they are replaced - migrations are written to
+  keep the previous release working (add, then remove a release later).
 """
 
 from __future__ import annotations
@@ -41,27 +45,33 @@ async def _schema_revision(db: Database) -> str | None:
         return None if value is None else str(value)
 
 
-def _head(request: Request) -> str | None:
+def _revisions(request: Request) -> tuple[str | None, set[str]]:
     # Reading the migration scripts costs tens of milliseconds: once per process.
     state = request.app.state
-    if not hasattr(state, "schema_head"):
-        state.schema_head = migrate.head_revision()
-    head: str | None = state.schema_head
-    return head
+    if not hasattr(state, "schema_revisions"):
+        state.schema_revisions = (migrate.head_revision(), migrate.known_revisions())
+    revisions: tuple[str | None, set[str]] = state.schema_revisions
+    return revisions
 
 
 @router.get("/readyz")
 async def readyz(request: Request) -> Response:
     db: Database = request.app.state.db
-    head = _head(request)
+    head, known = _revisions(request)
     try:
         revision = await asyncio.wait_for(_schema_revision(db), READY_TIMEOUT)
     except Exception as exc:
         # A missing alembic_version table lands here too: the database was never migrated.
         log.warning("readiness: database check failed: %s: %s", type(exc).__name__, exc)
         raise ApiError(503, "The database is not reachable or not migrated") from exc
-    if revision != head:
+    if revision == head:
+        schema = "current"
+    elif revision is not None and revision not in known:
+        schema = "newer"
+    else:
         raise ApiError(
             503, f"The database schema is at revision {revision}, this server needs {head}: run `openmaze migrate`"
         )
-    return ok({"status": "ready", "database": db.dialect, "revision": revision, "version": __version__})
+    return ok(
+        {"status": "ready", "database": db.dialect, "revision": revision, "schema": schema, "version": __version__}
+    )

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -11,6 +16,7 @@ from openmaze.app import create_app
 from openmaze.db import migrate
 from openmaze.db.database import create_database, dialect_of, normalize_url, sqlalchemy_url
 from openmaze.settings import Settings
+from tests.conftest import _pg_admin, _pg_url_for
 
 
 @pytest.mark.parametrize(
@@ -74,3 +80,27 @@ def test_driver_qualified_urls_work_for_migrations_and_requests(database_url: st
             r = client.get("/readyz")
             assert r.status_code == 200, r.text
             assert r.json()["database"] == dialect_of(database_url)
+
+
+def test_concurrent_migrations_of_a_fresh_database_all_succeed(tmp_path: Path, database_url: str) -> None:
+    """Several hosts starting at once (serve migrates first) must not crash each other."""
+    if dialect_of(database_url) == "postgresql":
+        name = f"openmaze_race_{uuid.uuid4().hex[:10]}"
+        _pg_admin(f'CREATE DATABASE "{name}"')
+        url = _pg_url_for(name)
+    else:
+        url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    try:
+        env = {**os.environ, "OPENMAZE_DATABASE_URL": url}
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "openmaze", "migrate"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+            for _ in range(3)
+        ]
+        results = [(p.wait(timeout=120), p.stderr.read().decode() if p.stderr else "") for p in procs]
+        assert [rc for rc, _ in results] == [0, 0, 0], results
+        assert migrate.current_revision(url) == migrate.head_revision()
+    finally:
+        if dialect_of(database_url) == "postgresql":
+            _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
