@@ -21,7 +21,7 @@ log = logging.getLogger("openmaze")
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or Settings()
-    database = db or create_database(settings.resolved_database_url())
+    database = db or create_database(settings.resolved_database_url(), settings.database_pool_size)
     secret = settings.resolved_secret_key()
 
     @asynccontextmanager

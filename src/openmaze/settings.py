@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OPENMAZE_", extra="ignore")
 
     database_url: str = Field(default="", description="sqlite:///PATH or postgresql://user@host/db")
+    database_pool_size: int = Field(
+        default=10,
+        ge=1,
+        description="Most PostgreSQL connections per worker process (hosts x workers x this <= max_connections)",
+    )
     data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="Where the default SQLite file and secret live")
     secret_key: str = Field(
         default="",
