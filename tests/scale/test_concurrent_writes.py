@@ -18,11 +18,10 @@ import httpx
 import pytest
 
 from openmaze.db.database import Conn
-from openmaze.user.routes import router as user_router
 from tests.conftest import ApiUser, LiveServer, run_sync
-from tests.scale.conftest import StartCluster
+from tests.scale.conftest import StartCluster, has_route
 
-USER_ROUTES_MERGED = any(getattr(r, "path", "") == "/user/follows/shows/{show_id}" for r in user_router.routes)
+USER_ROUTES_MERGED = has_route("/v1/user/follows/shows/{show_id}")
 
 pytestmark = [
     pytest.mark.postgres_redis,
