@@ -1,9 +1,6 @@
 """(b) A few hundred concurrent follow/unfollow/mark/unmark/vote/tag requests from two users,
 spread over two server processes on one PostgreSQL database: no 5xx, the statuses each
 request should get, one row per object, and both processes agree on the final state.
-
-The /v1/user routes come from issue 3; until they are on this branch the guard below skips
-this test (remove it once they are merged: it must then always run).
 """
 
 from __future__ import annotations
@@ -19,14 +16,9 @@ import pytest
 
 from openmaze.db.database import Conn
 from tests.conftest import ApiUser, LiveServer, run_sync
-from tests.scale.conftest import StartCluster, has_route
+from tests.scale.conftest import StartCluster
 
-USER_ROUTES_MERGED = has_route("/v1/user/follows/shows/{show_id}")
-
-pytestmark = [
-    pytest.mark.postgres_redis,
-    pytest.mark.skipif(not USER_ROUTES_MERGED, reason="needs issue 3's /v1/user routes (not merged yet)"),
-]
+pytestmark = pytest.mark.postgres_redis
 
 
 @dataclass
