@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,8 +11,10 @@ from fastapi import FastAPI
 
 from openmaze import __version__
 from openmaze.auth.basic import Authenticator
+from openmaze.catalog import schedule
 from openmaze.db.database import Database, create_database
 from openmaze.errors import install_error_handlers
+from openmaze.mail import Mailer
 from openmaze.middleware import BodySizeLimit, PathNormalizer
 from openmaze.ratelimit import RateLimiter
 from openmaze.settings import Settings
@@ -27,9 +30,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await database.open()
+        sync_task = schedule.start(database, settings)
         try:
             yield
         finally:
+            await schedule.stop(sync_task)
             await app.state.limiter.close()
             await database.close()
 
@@ -50,6 +55,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         key_prefix=settings.redis_key_prefix,
         timeout=settings.redis_timeout_seconds,
     )
+    app.state.mailer = Mailer(settings.smtp_url, settings.mail_from)
+    # Wall-clock epoch seconds for expiry rules; tests swap it to move time without sleeping.
+    app.state.clock = time.time
 
     install_error_handlers(app)
     _include_routers(app)

@@ -21,8 +21,6 @@ from typing import Any
 import pytest
 import redis
 
-from openmaze.app import create_app
-from openmaze.settings import Settings
 from tests.conftest import BACKEND, LiveServer, free_port, start_server, stop_server
 
 REDIS_URL = os.environ.get("OPENMAZE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -38,12 +36,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
-
-
-def has_route(path: str) -> bool:
-    """Whether the app serves `path` (for tests written against routes other issues build)."""
-    app = create_app(Settings(database_url="sqlite:///unused.sqlite3", secret_key="unused"))
-    return path in app.openapi()["paths"]
 
 
 @pytest.fixture

@@ -1,8 +1,5 @@
 """(a) One confirmed pairing token, polled by many devices' worth of concurrent requests
 spread over two server processes: exactly one poll receives the key.
-
-The pairing routes come from issue 6; until they are on this branch the guard below skips
-these tests (remove it once pairing is merged: they must then always run).
 """
 
 from __future__ import annotations
@@ -16,14 +13,9 @@ import pytest
 
 from openmaze.db.database import Conn
 from tests.conftest import ApiUser, LiveServer, run_sync
-from tests.scale.conftest import StartCluster, has_route
+from tests.scale.conftest import StartCluster
 
-PAIRING_MERGED = has_route("/v1/auth/poll")
-
-pytestmark = [
-    pytest.mark.postgres_redis,
-    pytest.mark.skipif(not PAIRING_MERGED, reason="needs issue 6's /v1/auth/start and /v1/auth/poll (not merged yet)"),
-]
+pytestmark = pytest.mark.postgres_redis
 
 POLLS = 40
 
