@@ -88,6 +88,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["OPENMAZE_DATABASE_URL"] = args.database_url
     url = settings.resolved_database_url()
     settings.resolved_secret_key()  # fail before starting workers if no secret can be had
+    for warning in _worker_warnings(settings, args.workers):
+        print(f"warning: {warning}", file=sys.stderr)
     _migrate(url)
     if args.demo:
         _load_demo(settings, args.host, args.port)
@@ -104,9 +106,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         access_log=not args.no_access_log,
         proxy_headers=settings.trust_proxy_headers,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         timeout_graceful_shutdown=args.graceful_timeout,
     )
     return 0
+
+
+def _worker_warnings(settings: Settings, workers: int) -> list[str]:
+    """Several workers are allowed on SQLite (it is safe: WAL, `busy_timeout`, and
+    `BEGIN IMMEDIATE` serialise writers across processes), but say what it does not give."""
+    if workers < 2:
+        return []
+    warnings = []
+    if not settings.resolved_database_url().startswith("postgres"):
+        warnings.append(
+            f"{workers} workers on SQLite: safe, but writes take turns on one file lock and all "
+            "workers must be on this host; use PostgreSQL to scale further"
+        )
+    if not settings.redis_url:
+        warnings.append(
+            f"{workers} workers without OPENMAZE_REDIS_URL: each worker keeps its own rate-limit "
+            f"counts, so every limit is effectively {workers} times higher"
+        )
+    return warnings
 
 
 def _display_host(host: str) -> str:
