@@ -1,7 +1,8 @@
-"""The environment-variable table of docs/deployment.md, generated from `Settings`.
+"""The environment-variable table of the README and docs/deployment.md, generated from
+`Settings`.
 
-`python -m openmaze.settings_doc docs/deployment.md` rewrites the table between its
-markers; a test fails when the document and the settings disagree.
+`python -m openmaze.settings_doc` rewrites the table between the markers of both documents;
+a test fails when a document and the settings disagree.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from pydantic.fields import FieldInfo
 
 from openmaze.settings import Settings
 
-START = "<!-- settings-table:start (generated: python -m openmaze.settings_doc docs/deployment.md) -->"
+START = "<!-- settings-table:start (generated: python -m openmaze.settings_doc) -->"
+DOCUMENTS = ("README.md", "docs/deployment.md")
 END = "<!-- settings-table:end -->"
 
 
@@ -52,8 +54,9 @@ def render(document: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    path = Path(argv[0] if argv else "docs/deployment.md")
-    path.write_text(render(path.read_text()))
+    for name in argv or DOCUMENTS:
+        path = Path(name)
+        path.write_text(render(path.read_text()))
     return 0
 
 

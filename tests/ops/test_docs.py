@@ -1,22 +1,24 @@
-"""The deployment guide's environment-variable table is the settings, all of them."""
+"""The configuration tables (README and deployment guide) are the settings, all of them."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from openmaze.settings import Settings
-from openmaze.settings_doc import END, START, env_name, markdown_table, render
+from openmaze.settings_doc import DOCUMENTS, END, START, env_name, markdown_table, render
 
 ROOT = Path(__file__).resolve().parents[2]
-GUIDE = ROOT / "docs" / "deployment.md"
 
 
-def test_the_guide_lists_every_setting_as_the_code_describes_it() -> None:
-    text = GUIDE.read_text()
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_the_document_lists_every_setting_as_the_code_describes_it(document: str) -> None:
+    text = (ROOT / document).read_text()
     table = text.split(START, 1)[1].split(END, 1)[0]
     missing = [env_name(f) for f in Settings.model_fields if f"`{env_name(f)}`" not in table]
-    assert not missing, f"docs/deployment.md lacks {missing}: run python -m openmaze.settings_doc docs/deployment.md"
-    assert render(text) == text, "the table is stale: run python -m openmaze.settings_doc docs/deployment.md"
+    assert not missing, f"{document} lacks {missing}: run python -m openmaze.settings_doc"
+    assert render(text) == text, f"the table in {document} is stale: run python -m openmaze.settings_doc"
 
 
 def test_every_setting_has_a_description() -> None:
