@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from openmaze import __version__
+from openmaze.accesslog import AccessLog
 from openmaze.auth.basic import Authenticator
 from openmaze.db.database import Database, create_database
 from openmaze.errors import install_error_handlers
@@ -56,6 +57,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(PathNormalizer)
+    if settings.access_log:
+        app.add_middleware(AccessLog)  # outermost: it sees every answer, 413s included
     return app
 
 

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     )
     mail_from: str = Field(default="openmaze <openmaze@localhost>", description="From address of emails")
 
+    access_log: bool = Field(
+        default=True, description="Log one line per request (address, username, request line, status; never credentials)"
+    )
+
     # web
     signup_enabled: bool = Field(default=False, description="Allow self-signup on the web pages")
     trust_proxy_headers: bool = Field(default=False, description="Use X-Forwarded-For/-Proto from a reverse proxy")
