@@ -24,9 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 log = logging.getLogger("openmaze.access")
 
 SCOPE_KEY = "openmaze.access"
-_SECRET_PARAM = re.compile(
-    r"(^|&)([^=&]*(?:key|token|code|pass|secret|auth|session|csrf)[^=&]*)=[^&]*", re.IGNORECASE
-)
+_SECRET_PARAM = re.compile(r"(^|&)([^=&]*(?:key|token|code|pass|secret|auth|session|csrf)[^=&]*)=[^&]*", re.IGNORECASE)
 
 
 def redact_query(query: str) -> str:

@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     mail_from: str = Field(default="openmaze <openmaze@localhost>", description="From address of emails")
 
     access_log: bool = Field(
-        default=True, description="Log one line per request (address, username, request line, status; never credentials)"
+        default=True, description="One log line per request: address, user, request line, status (never credentials)"
     )
 
     # web

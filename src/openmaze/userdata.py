@@ -268,7 +268,10 @@ async def import_user(conn: Conn, user_id: int, parsed: Parsed) -> ImportReport:
         missing = set(report.missing.setdefault("shows", []))
         report.missing["shows"] = sorted(missing | {s for s in all_shows if s not in existing_shows})
         rows = [
-            {"tag": tag_ids[name], "show": s} for name, shows in parsed.tags.items() for s in shows if s in existing_shows
+            {"tag": tag_ids[name], "show": s}
+            for name, shows in parsed.tags.items()
+            for s in shows
+            if s in existing_shows
         ]
         await scoped.execute_many(
             "INSERT INTO tag_shows (tag_id, show_id, user_id) VALUES (:tag, :show, :user_id) "

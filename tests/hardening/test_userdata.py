@@ -74,14 +74,15 @@ def user_rows(snap: dict[str, list[tuple[Any, ...]]], user_id: int) -> dict[str,
     return result
 
 
-def test_export_holds_every_kind_of_data(
-    database_url: str, alice: ApiUser, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_export_holds_every_kind_of_data(database_url: str, alice: ApiUser, capsys: pytest.CaptureFixture[str]) -> None:
     seed(database_url, alice)
     doc = export_doc(database_url, capsys, "alice")
     assert doc["format"] == FORMAT and doc["version"] == VERSION and doc["username"] == "alice"
     assert doc["follows"] == {
-        "shows": [{"show_id": DEMO_SHOW, "followed_at": 1700000001}, {"show_id": DEMO_SHOW_2, "followed_at": 1700000002}],
+        "shows": [
+            {"show_id": DEMO_SHOW, "followed_at": 1700000001},
+            {"show_id": DEMO_SHOW_2, "followed_at": 1700000002},
+        ],
         "people": [{"person_id": 900105, "followed_at": 1700000003}],
         "networks": [{"network_id": 9001, "followed_at": 1700000004}],
         "webchannels": [{"webchannel_id": 9501, "followed_at": 1700000005}],
