@@ -15,6 +15,7 @@ from openmaze.auth.basic import Authenticator
 from openmaze.db.database import Database, create_database
 from openmaze.errors import install_error_handlers
 from openmaze.middleware import BodySizeLimit, PathNormalizer
+from openmaze.openapi import install_openapi
 from openmaze.ratelimit import RateLimiter
 from openmaze.responses import ok
 from openmaze.settings import Settings
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     install_error_handlers(app)
     _include_routers(app)
+    install_openapi(app)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz(request: Request) -> Response:

@@ -1,0 +1,82 @@
+"""Schema-driven fuzzing: schemathesis against the app's own /openapi.json, in process,
+authenticated as a premium user. One test per operation in the document (collected from the
+app itself), so a new route is fuzzed as soon as it exists.
+
+Each operation gets valid (positive) and invalid (negative) requests; every answer must be
+a non-5xx status the document lists for the operation, with the content type, headers and
+body schema it documents (errors: the TVmaze error body).
+
+Bounded for the suite (a few examples per operation and mode);
+`OPENMAZE_FUZZ_EXAMPLES=300 pytest tests/hardening/test_fuzz.py` (`make fuzz`) runs long.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.python.asgi import shutdown_lifespans
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from openmaze.app import create_app
+from openmaze.settings import Settings
+from tests.conftest import ApiUser
+
+EXAMPLES = int(os.environ.get("OPENMAZE_FUZZ_EXAMPLES", "5"))
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
+
+
+def _operations() -> list[tuple[str, str]]:
+    # Only the document is needed here: the database is never opened.
+    app = create_app(Settings(database_url="sqlite:///:memory:", secret_key="collect-only"))
+    return [
+        (method.upper(), path)
+        for path, item in app.openapi()["paths"].items()
+        for method in item
+        if method in ("get", "put", "post", "patch", "delete")
+    ]
+
+
+@pytest.fixture
+def fuzzer(make_user: Callable[..., ApiUser]) -> ApiUser:
+    return make_user("fuzzer", premium=3)
+
+
+@pytest.fixture
+def fuzz_schema(settings: Settings, fuzzer: ApiUser) -> Iterator[Any]:
+    # No failed-auth limit here: negative cases send broken credentials on purpose.
+    app = create_app(settings.model_copy(update={"rate_limit_auth_failures": ""}))
+    yield schemathesis.openapi.from_asgi("/openapi.json", app)
+    shutdown_lifespans()  # closes this test's database before the fixture drops it
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
+@pytest.mark.parametrize(("method", "path"), _operations(), ids=lambda v: str(v))
+def test_operation_conforms_to_the_document(
+    fuzz_schema: Any, fuzzer: ApiUser, method: str, path: str, mode: GenerationMode
+) -> None:
+    operation = fuzz_schema[path][method]
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    def run(case: Any) -> None:
+        case.call_and_validate(headers=fuzzer.headers, checks=CHECKS)
+
+    run()
