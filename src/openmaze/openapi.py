@@ -99,6 +99,9 @@ def _json_schema(response: dict[str, Any]) -> Any:
 
 
 def _error_response(status: int, existing: dict[str, Any] | None, contract_schema: Any) -> dict[str, Any]:
+    own = _json_schema(existing or {})
+    if own not in (None, {}) and "HTTPValidationError" not in str(own):
+        return existing or {}  # the route documents this error's body itself
     schema: Any = ERROR_REF if contract_schema is None else {"anyOf": [contract_schema, ERROR_REF]}
     response: dict[str, Any] = {
         "description": (existing or {}).get("description") or _DESCRIPTIONS.get(status, "Error"),
