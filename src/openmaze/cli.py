@@ -18,7 +18,6 @@ import orjson
 from openmaze import __version__
 from openmaze.auth import accounts
 from openmaze.auth.accounts import AccountError
-from openmaze.db import migrate as migrations
 from openmaze.db.database import Conn, Database, create_database
 from openmaze.settings import Settings
 
@@ -29,6 +28,15 @@ def _settings(args: argparse.Namespace) -> Settings:
     if url:
         settings = settings.model_copy(update={"database_url": url})
     return settings
+
+
+def _migrate(database_url: str) -> str | None:
+    """Upgrade to head; returns the head revision. Alembic takes ~0.5 s to import, so only
+    the commands that migrate pay for it."""
+    from openmaze.db import migrate
+
+    migrate.upgrade(database_url)
+    return migrate.head_revision()
 
 
 def _run_db(settings: Settings, fn: Callable[[Database], Awaitable[Any]]) -> Any:
@@ -66,8 +74,7 @@ def _print_json(obj: Any) -> None:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    migrations.upgrade(settings.resolved_database_url())
-    print(f"database at revision {migrations.head_revision()}")
+    print(f"database at revision {_migrate(settings.resolved_database_url())}")
     return 0
 
 
@@ -84,7 +91,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["OPENMAZE_ACCESS_LOG"] = "false"
     url = settings.resolved_database_url()
     settings.resolved_secret_key()  # fail before starting workers if no secret can be had
-    migrations.upgrade(url)
+    _migrate(url)
     if args.demo:
         _load_demo(settings, args.host, args.port)
     if not settings.public_url:
@@ -148,19 +155,19 @@ def _load_demo(settings: Settings, host: str, port: int) -> None:
 def cmd_catalog_import(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
-    from openmaze.catalog.importer import CatalogError, import_files
+    from openmaze.catalog.importer import CatalogError, count_shows, import_files
 
     settings = _settings(args)
-    migrations.upgrade(settings.resolved_database_url())
+    _migrate(settings.resolved_database_url())
     paths = [Path(p) for p in args.files]
     with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
-        task = progress.add_task("importing", total=len(paths))
+        task = progress.add_task("importing shows", total=sum(count_shows(p) for p in paths))
 
-        def on_file(name: str, batch: Any) -> None:
-            progress.advance(task)
+        def on_shows(name: str, n: int) -> None:
+            progress.advance(task, n)
 
         try:
-            totals = _run_db(settings, lambda db: import_files(db, paths, on_file))
+            totals = _run_db(settings, lambda db: import_files(db, paths, on_shows))
         except CatalogError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
@@ -179,7 +186,7 @@ def _read_password(args: argparse.Namespace) -> str | None:
 
 def cmd_user_create(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    migrations.upgrade(settings.resolved_database_url())
+    _migrate(settings.resolved_database_url())
     secret = settings.resolved_secret_key()
     password = _read_password(args)
 

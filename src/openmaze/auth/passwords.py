@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-# A real hash to verify against when the user does not exist, so a login for an unknown
-# username costs the same time as a wrong password.
-_DUMMY_HASH = _hasher.hash("openmaze-timing-equaliser")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A real hash to verify against when the user does not exist, so a login for an
+    unknown username costs the same time as a wrong password. Made on first use: hashing
+    costs ~50 ms, which every CLI start would otherwise pay."""
+    return _hasher.hash("openmaze-timing-equaliser")
 
 
 def hash_password(password: str) -> str:
@@ -17,6 +24,6 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False

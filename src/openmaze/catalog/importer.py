@@ -12,6 +12,7 @@ The number of SQL statements per file does not depend on its size: rows are upse
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -187,7 +188,10 @@ def add_show(batch: CatalogBatch, show: Any, source: str, path: str) -> None:
         batch.cast[show_id] = credits
 
 
-def parse_file(path: Path) -> CatalogBatch:
+CHUNK_SHOWS = 100  # shows written per batch of statements (progress advances per chunk)
+
+
+def parse_file(path: Path) -> list[CatalogBatch]:
     source = str(path)
     try:
         doc = orjson.loads(path.read_bytes())
@@ -195,19 +199,29 @@ def parse_file(path: Path) -> CatalogBatch:
         raise CatalogError(source, "$", f"cannot read: {exc.strerror or exc}") from exc
     except orjson.JSONDecodeError as exc:
         raise CatalogError(source, "$", f"not valid JSON ({exc})") from exc
-    return parse_document(doc, source)
+    return parse_chunks(doc, source)
+
+
+def parse_chunks(doc: Any, source: str, chunk: int = CHUNK_SHOWS) -> list[CatalogBatch]:
+    """Validate a whole document and split it into batches of `chunk` shows."""
+    if isinstance(doc, dict):
+        batch = CatalogBatch()
+        add_show(batch, doc, source, "$")
+        return [batch]
+    if not isinstance(doc, list):
+        raise CatalogError(source, "$", "expected a show object or an array of shows")
+    batches: list[CatalogBatch] = []
+    for i, show in enumerate(doc):
+        if i % chunk == 0:
+            batches.append(CatalogBatch())
+        add_show(batches[-1], show, source, f"$[{i}]")
+    return batches
 
 
 def parse_document(doc: Any, source: str) -> CatalogBatch:
-    batch = CatalogBatch()
-    if isinstance(doc, list):
-        for i, show in enumerate(doc):
-            add_show(batch, show, source, f"$[{i}]")
-    elif isinstance(doc, dict):
-        add_show(batch, doc, source, "$")
-    else:
-        raise CatalogError(source, "$", "expected a show object or an array of shows")
-    return batch
+    """Validate a whole document into one batch (for callers that write it at once)."""
+    batches = parse_chunks(doc, source, chunk=sys.maxsize)
+    return batches[0] if batches else CatalogBatch()
 
 
 async def write_batch(conn: Conn, batch: CatalogBatch, synced_at: int | None = None) -> None:
@@ -267,26 +281,38 @@ async def write_batch(conn: Conn, batch: CatalogBatch, synced_at: int | None = N
     )
 
 
-ProgressCallback = Callable[[str, CatalogBatch], None]
+ProgressCallback = Callable[[str, int], None]
 
 
-async def import_files(db: Database, paths: list[Path], on_file: ProgressCallback | None = None) -> dict[str, int]:
+async def import_files(db: Database, paths: list[Path], on_shows: ProgressCallback | None = None) -> dict[str, int]:
     """Import each file in its own transaction; stop at the first malformed file.
 
-    Files before a malformed one stay imported (each is complete in itself); the
-    malformed file changes nothing.
+    A file is validated completely before its transaction starts, so a malformed file
+    changes nothing; files before it stay imported (each is complete in itself).
+    `on_shows(file, n)` reports progress as chunks of shows are written.
     """
     totals = {"files": 0, "shows": 0, "episodes": 0, "people": 0, "networks": 0, "webchannels": 0}
     for path in paths:
-        batch = parse_file(path)
+        batches = parse_file(path)
         async with db.transaction() as conn:
-            await write_batch(conn, batch, synced_at=int(time.time()))
+            for batch in batches:
+                await write_batch(conn, batch, synced_at=int(time.time()))
+                if on_shows is not None:
+                    on_shows(str(path), len(batch.shows))
         totals["files"] += 1
-        for k, v in batch.counts().items():
-            totals[k] += v
-        if on_file is not None:
-            on_file(str(path), batch)
+        for batch in batches:
+            for k, v in batch.counts().items():
+                totals[k] += v
     return totals
+
+
+def count_shows(path: Path) -> int:
+    """A cheap first pass for the progress bar's total."""
+    try:
+        doc = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return 0
+    return len(doc) if isinstance(doc, list) else 1
 
 
 async def catalog_is_empty(conn: Conn) -> bool:

@@ -1,0 +1,162 @@
+"""The CLI contract: other tools drive openmaze through exactly these commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from tests.conftest import TEST_SECRET, free_port
+
+
+def openmaze(
+    database_url: str, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "openmaze", *args, "--database-url", database_url],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OPENMAZE_SECRET_KEY": TEST_SECRET, **(env or {})},
+        timeout=60,
+    )
+
+
+def test_user_create_json_prints_exactly_one_object(database_url: str, client: TestClient) -> None:
+    result = openmaze(
+        database_url, "user", "create", "Carol", "--email", "carol@example.com", "--premium", "2", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    created = json.loads(result.stdout)
+    assert set(created) == {"username", "apikey"}
+    assert created["username"] == "Carol"
+    assert created["apikey"].startswith("omk_")
+    # The key works straight away, and the username is case-insensitive.
+    assert client.get("/v1/auth/validate", auth=("carol", created["apikey"])).json() == {"premium": 2}
+
+
+def test_user_create_refuses_duplicates_and_bad_input(database_url: str) -> None:
+    assert openmaze(database_url, "user", "create", "dave", "--email", "dave@example.com").returncode == 0
+    dup = openmaze(database_url, "user", "create", "DAVE", "--email", "other@example.com")
+    assert dup.returncode == 1
+    assert "already taken" in dup.stderr
+    assert "Traceback" not in dup.stderr
+    bad = openmaze(database_url, "user", "create", "eve", "--email", "not-an-email")
+    assert bad.returncode == 1
+    assert "email" in bad.stderr
+
+
+def test_user_list_set_premium_delete(database_url: str, client: TestClient) -> None:
+    key = json.loads(openmaze(database_url, "user", "create", "frank", "--email", "f@example.com", "--json").stdout)[
+        "apikey"
+    ]
+    users = json.loads(openmaze(database_url, "user", "list", "--json").stdout)
+    assert [u["username"] for u in users] == ["frank"]
+    assert users[0]["premium"] == 0 and users[0]["keys"] == 1
+
+    assert openmaze(database_url, "user", "set-premium", "frank", "3").returncode == 0
+    assert client.get("/v1/auth/validate", auth=("frank", key)).json() == {"premium": 3}
+
+    assert openmaze(database_url, "user", "delete", "frank").returncode == 0
+    assert json.loads(openmaze(database_url, "user", "list", "--json").stdout) == []
+    missing = openmaze(database_url, "user", "delete", "frank")
+    assert missing.returncode == 1 and "no user named" in missing.stderr
+
+
+def test_keys_create_list_revoke(database_url: str, client: TestClient) -> None:
+    first = json.loads(openmaze(database_url, "user", "create", "gina", "--email", "g@example.com", "--json").stdout)
+    second = json.loads(openmaze(database_url, "key", "create", "gina", "--name", "kodi box", "--json").stdout)
+    assert second["name"] == "kodi box" and second["apikey"] != first["apikey"]
+
+    keys = json.loads(openmaze(database_url, "key", "list", "gina", "--json").stdout)
+    assert [k["name"] for k in keys] == ["cli", "kodi box"]
+    # Only a short prefix of each key is ever shown again.
+    assert all(len(k["prefix"]) == 8 and second["apikey"].startswith(keys[1]["prefix"]) for k in keys[1:])
+    assert second["apikey"] not in json.dumps(keys)
+
+    for key in (first["apikey"], second["apikey"]):
+        assert client.get("/v1/auth/validate", auth=("gina", key)).status_code == 200
+    assert openmaze(database_url, "key", "revoke", "gina", str(second["id"])).returncode == 0
+    assert openmaze(database_url, "key", "revoke", "gina", str(second["id"])).returncode == 1
+    # Another process revoked it: this server's cache forgets within auth_cache_seconds.
+    client.app.state.auth.forget_key(second["id"])  # type: ignore[attr-defined]
+    assert client.get("/v1/auth/validate", auth=("gina", second["apikey"])).status_code == 401
+    assert client.get("/v1/auth/validate", auth=("gina", first["apikey"])).status_code == 200
+    listed = json.loads(openmaze(database_url, "key", "list", "gina", "--all", "--json").stdout)
+    assert listed[1]["revoked_at"] is not None
+
+
+def test_set_password_from_stdin(database_url: str) -> None:
+    openmaze(database_url, "user", "create", "hank", "--email", "h@example.com")
+    result = openmaze(database_url, "user", "set-password", "hank", stdin="correct horse battery\n")
+    assert result.returncode == 0, result.stderr
+    short = openmaze(database_url, "user", "set-password", "hank", stdin="short\n")
+    assert short.returncode == 1 and "8 characters" in short.stderr
+
+
+def test_migrate_on_an_empty_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    result = openmaze(url, "migrate")
+    assert result.returncode == 0, result.stderr
+    assert "revision" in result.stdout
+    assert openmaze(url, "migrate").returncode == 0  # idempotent
+
+
+def test_serve_demo_on_a_fresh_directory_answers_validate(tmp_path: Path) -> None:
+    """`openmaze serve --demo` with no configuration at all: SQLite under ./data, a
+    generated secret, the demo catalog, a premium user `demo`, and a working curl line."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENMAZE_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "openmaze", "serve", "--demo", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        key = None
+        deadline = time.monotonic() + 60
+        assert proc.stdout is not None
+        while time.monotonic() < deadline and key is None:
+            line = proc.stdout.readline()
+            match = re.search(r"curl -u demo:(\S+) http://localhost:(\d+)/v1/auth/validate", line)
+            if match:
+                key = match.group(1)
+        assert key is not None, "serve --demo printed no curl line"
+        for _ in range(100):
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/v1/auth/validate", auth=("demo", key))
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        assert r.status_code == 200 and r.json() == {"premium": 3}
+        assert (tmp_path / "data" / "openmaze.sqlite3").exists()
+        assert oct((tmp_path / "data" / "secret.key").stat().st_mode & 0o777) == "0o600"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.mark.parametrize("url", ["postgresql://u@h:5432/db", "postgres://u@h/db", "postgresql+asyncpg://u@h/db"])
+def test_postgres_urls_normalise(url: str) -> None:
+    from openmaze.db.database import dialect_of, normalize_url
+
+    assert dialect_of(url) == "postgresql"
+    assert normalize_url(url).startswith("postgresql://u@h")
+
+
+def test_postgres_without_secret_is_refused() -> None:
+    from openmaze.settings import Settings
+
+    with pytest.raises(RuntimeError, match="OPENMAZE_SECRET_KEY"):
+        Settings(database_url="postgresql://u@h/db", secret_key="").resolved_secret_key()
