@@ -1,0 +1,177 @@
+"""Hostile input: each case names the expected status and body.
+
+The sweep tests at the end are generated from the app's routes: every operation that takes
+a body gets every malformed body, so new routes are covered without new tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pytest
+from starlette.testclient import TestClient
+
+from openmaze.settings import Settings
+from tests.conftest import DEMO_SHOW, ApiUser
+from tests.hardening.routes import OPERATIONS, Operation
+
+
+def assert_error(r: Any, status: int, message: str | None = None) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    body: dict[str, Any] = r.json()
+    assert body["status"] == status and body["code"] == 0 and isinstance(body["name"], str), body
+    assert isinstance(body["message"], str) and body["message"], body
+    if message is not None:
+        assert body["message"] == message, body
+    return body
+
+
+# --- transport-level: size, methods, paths, query strings ------------------------------------
+
+
+def test_body_over_the_limit_is_413_before_it_is_read(client: TestClient, alice: ApiUser, settings: Settings) -> None:
+    limit = settings.max_body_bytes
+    r = client.post(
+        "/v1/scrobble/episodes",
+        content=b"[" + b" " * limit + b"]",
+        headers={**alice.headers, "Content-Type": "application/json"},
+    )
+    assert_error(r, 413, f"The request body is larger than the limit of {limit} bytes.")
+    assert r.headers["connection"] == "close"
+
+
+def test_a_lying_content_length_is_413(client: TestClient, alice: ApiUser) -> None:
+    r = client.put(
+        f"/v1/user/follows/shows/{DEMO_SHOW}",
+        content=b"{}",
+        headers={**alice.headers, "Content-Length": str(10**12), "Content-Type": "application/json"},
+    )
+    assert r.status_code == 413
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "foo=bar",
+        "foo=1&foo=2&foo=3",
+        "embed=show&embed=show",
+        "a=%00",
+        "%00=%00",
+        "q=%ff%fe",
+        "x=" + "y" * 8000,
+        "&&&==&",
+        "a[b][c]=1",
+        "q=%27%20OR%201%3D1%20--",
+    ],
+)
+def test_unknown_and_odd_query_parameters_are_ignored(client: TestClient, alice: ApiUser, query: str) -> None:
+    r = client.get(f"/v1/auth/validate?{query}", auth=alice.auth)
+    assert (r.status_code, r.json()) == (200, {"premium": 1})
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/auth/validate%00",
+        "/v1/%00",
+        "/v1/auth/%ff",
+        "/" + "a" * 10_000,
+        "/v1/auth/\u2603",
+    ],
+)
+def test_odd_paths_are_404(client: TestClient, alice: ApiUser, path: str) -> None:
+    assert_error(client.get(path, auth=alice.auth), 404)
+
+
+def test_wrong_method_is_405_with_tvmaze_body(client: TestClient, alice: ApiUser) -> None:
+    r = client.request("PATCH", "/v1/auth/validate", auth=alice.auth)
+    assert_error(r, 405)
+    assert "GET" in r.headers["allow"]
+
+
+# --- bodies: every operation that takes one, every malformed body -----------------------------
+
+BODY_OPERATIONS = [op for op in OPERATIONS if op.method in ("PUT", "POST", "PATCH")]
+DEEP = 400  # parses (orjson allows 1024 levels) but cannot be echoed back (orjson writes 254)
+
+MALFORMED_BODIES: dict[str, tuple[str, bytes]] = {
+    "invalid json": ("application/json", b'{"vote": 5,'),
+    "truncated": ("application/json", b"[{"),
+    "not utf-8": ("application/json", b'{"name": "\xff\xfe"}'),
+    "lone surrogate": ("application/json", b'{"name": "\\ud800"}'),
+    "too deep to parse": ("application/json", b"[" * 5000 + b"]" * 5000),
+    "deep object": ("application/json", b'{"a":' * DEEP + b"1" + b"}" * DEEP),
+    "deep items": ("application/json", b'[{"episode_id":' + b"[" * DEEP + b"]" * DEEP + b"}]"),
+    "deep field": (
+        "application/json",
+        b'{"name":' + b"[" * DEEP + b"]" * DEEP + b', "vote":' + b"[" * DEEP + b"]" * DEEP + b"}",
+    ),
+    "xml": ("application/xml", b"<vote>5</vote>"),
+    "text": ("text/plain", b"vote=5"),
+    "form, not utf-8": ("application/x-www-form-urlencoded", b"vote=\xff&type=\xfe"),
+    "multipart without boundary": ("multipart/form-data", b"--x\r\n"),
+    "scalar": ("application/json", b"42"),
+    "null": ("application/json", b"null"),
+    "string": ("application/json", b'"hello"'),
+    "huge numbers": (
+        "application/json",
+        orjson.dumps({"vote": 2**64 - 1, "type": 2**63, "marked_at": 2**64 - 1, "episode_id": 2**64 - 1, "name": 1}),
+    ),
+    "huge numbers in items": (
+        "application/json",
+        b'[{"episode_id": 18446744073709551615, "type": 99999999999999999999, "marked_at": -9223372036854775809,'
+        b' "season": 1e300, "episode": -1e300}]',
+    ),
+    "nul bytes": (
+        "application/json",
+        orjson.dumps({"name": "a\x00b", "vote": "\x00", "type": "\x00", "marked_at": "1\x00", "episode_id": "\x00"}),
+    ),
+    "nul bytes in items": (
+        "application/json",
+        orjson.dumps([{"episode_id": "1\x00", "airdate": "\x00", "season": "\x00"}]),
+    ),
+    "wrong types": (
+        "application/json",
+        orjson.dumps({"vote": [1], "type": {"a": 1}, "marked_at": True, "name": ["x"]}),
+    ),
+    "wrong types in items": ("application/json", orjson.dumps([1, "x", None, [], {"episode_id": True, "type": "--5"}])),
+}
+
+
+def fill(op: Operation) -> str:
+    ids = {
+        "show_id": DEMO_SHOW,
+        "episode_id": 9_000_001,
+        "person_id": 900_105,
+        "network_id": 9001,
+        "webchannel_id": 9501,
+    }
+    return op.url(**ids)
+
+
+def assert_clean_answer(r: Any, what: str) -> None:
+    assert r.status_code < 500, (what, r.status_code, r.text[:500])
+    assert r.headers["content-type"].startswith("application/json"), (what, r.headers)
+    if not r.content:
+        return
+    body = r.json()
+    if r.status_code >= 400 and isinstance(body, dict):
+        assert body["status"] == r.status_code and body["code"] == 0 and body["message"], (what, body)
+    elif isinstance(body, list) and r.status_code in (207, 422):  # a BulkResponse
+        assert all(isinstance(item, dict) and "code" in item for item in body), (what, body)
+
+
+@pytest.fixture
+def sweeper(client: TestClient, make_user: Any) -> Iterator[tuple[TestClient, ApiUser]]:
+    yield client, make_user("sweeper", premium=3)
+
+
+@pytest.mark.parametrize("op", BODY_OPERATIONS, ids=str)
+def test_malformed_bodies_never_500(sweeper: tuple[TestClient, ApiUser], op: Operation) -> None:
+    client, user = sweeper
+    for name, (content_type, body) in MALFORMED_BODIES.items():
+        r = client.request(op.method, fill(op), content=body, headers={**user.headers, "Content-Type": content_type})
+        assert_clean_answer(r, f"{op} with {name}")
