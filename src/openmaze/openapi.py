@@ -6,10 +6,11 @@ appears; errors are documented with FastAPI's own 422 shape, which we never send
 404, 413 and 429 are missing. This module fixes that once, from the routes themselves, so a
 new route is described correctly without work:
 
-- Every error status is documented with the TVmaze error body (`Error`).
+- Every error status is documented with the TVmaze error body (`Error`, `ValidationError`).
 - A route that authenticates (depends on `current_user`) documents 401 and 429 and Basic
   security; one that needs premium documents 403; one with path parameters documents 404;
-  one that takes a body (POST/PUT/PATCH) documents 400, 413 and 422.
+  one that takes a body (POST/PUT/PATCH) documents 400, 413 and 422; one with an `embed`
+  query parameter documents 400 (`Invalid embed type`).
 - Where the TVmaze contract (`spec/tvmaze-premium-openapi.yml`, served under `/v1`) describes
   an operation, its request body, query parameters and response schemas fill in what the
   generated document lacks. A status the contract gives a body for and that can also carry
@@ -34,19 +35,33 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from openmaze.auth.basic import current_user, premium_user
 
+_ERROR_PROPERTIES: dict[str, Any] = {
+    "name": {"type": "string", "description": "The HTTP reason phrase"},
+    "message": {"type": "string"},
+    "code": {"type": "integer"},
+    "status": {"type": "integer", "description": "The HTTP status"},
+}
+# Same names and shapes as the models `openmaze.user.schemas` documents its routes with; where
+# those are present they are kept.
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "description": "The TVmaze error body; 422s add `errors` (field -> messages).",
+    "title": "Error",
+    "description": "The TVmaze error body.",
     "required": ["name", "message", "code", "status"],
+    "properties": _ERROR_PROPERTIES,
+}
+VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "ValidationError",
+    "description": "The TVmaze error body of a 422, with what is wrong per field.",
+    "required": ["name", "message", "code", "status", "errors"],
     "properties": {
-        "name": {"type": "string", "description": "The HTTP reason phrase"},
-        "message": {"type": "string"},
-        "code": {"type": "integer"},
-        "status": {"type": "integer"},
+        **_ERROR_PROPERTIES,
         "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
     },
 }
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
+VALIDATION_ERROR_REF = {"$ref": "#/components/schemas/ValidationError"}
 _DESCRIPTIONS = {
     400: "The request body is not valid JSON, or a parameter has an unknown value",
     401: "Invalid username or API key",
@@ -102,7 +117,8 @@ def _error_response(status: int, existing: dict[str, Any] | None, contract_schem
     own = _json_schema(existing or {})
     if own not in (None, {}) and "HTTPValidationError" not in str(own):
         return existing or {}  # the route documents this error's body itself
-    schema: Any = ERROR_REF if contract_schema is None else {"anyOf": [contract_schema, ERROR_REF]}
+    ref = VALIDATION_ERROR_REF if status == 422 else ERROR_REF
+    schema: Any = ref if contract_schema is None else {"anyOf": [contract_schema, ref]}
     response: dict[str, Any] = {
         "description": (existing or {}).get("description") or _DESCRIPTIONS.get(status, "Error"),
         "content": {"application/json": {"schema": schema}},
@@ -148,6 +164,8 @@ def _fix_operation(route: Any, method: str, op: dict[str, Any]) -> None:
             if param["in"] == "query" and (param["name"], "query") not in known:
                 op.setdefault("parameters", []).append(copy.deepcopy(param))
         for code, spec_response in spec_responses.items():
+            if not code.isdigit():
+                continue
             code_int = int(code)
             if code_int < 400:
                 ours = responses.get(code)
@@ -155,8 +173,10 @@ def _fix_operation(route: Any, method: str, op: dict[str, Any]) -> None:
                     responses[code] = copy.deepcopy(spec_response)
             else:
                 statuses.add(code_int)
+    if any(p.get("in") == "query" and p.get("name") in ("embed", "embed[]") for p in op.get("parameters", [])):
+        statuses.add(400)  # "Invalid embed type"
     for code in list(responses):
-        if int(code) >= 400:
+        if str(code).isdigit() and int(code) >= 400:
             statuses.add(int(code))
     for status in sorted(statuses):
         contract_schema = _json_schema(spec_responses.get(str(status), {}))
@@ -174,7 +194,8 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     # The contract's object schemas, for the responses and bodies taken from it.
     for name, schema in contract()["components"]["schemas"].items():
         schemas.setdefault(name, copy.deepcopy(schema))
-    schemas["Error"] = ERROR_SCHEMA
+    schemas.setdefault("Error", ERROR_SCHEMA)
+    schemas.setdefault("ValidationError", VALIDATION_ERROR_SCHEMA)
     doc["components"].setdefault("securitySchemes", {})["basicAuth"] = {
         "type": "http",
         "scheme": "basic",

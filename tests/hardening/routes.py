@@ -20,6 +20,7 @@ class Operation:
     path: str  # with {params}
     authenticated: bool
     premium: bool
+    web: bool  # an HTML account page (cookies and forms), not the JSON API
 
     @property
     def params(self) -> list[str]:
@@ -49,11 +50,14 @@ def operations() -> list[Operation]:
                         route.path_format,
                         _depends_on(route.dependant, "current_user"),
                         _depends_on(route.dependant, "premium_user"),
+                        route.endpoint.__module__.startswith("openmaze.web"),
                     )
                 )
     return found
 
 
 OPERATIONS = operations()
-WITH_PATH_IDS = [op for op in OPERATIONS if op.params]
-USER_OPERATIONS = [op for op in OPERATIONS if op.authenticated]
+API_OPERATIONS = [op for op in OPERATIONS if not op.web]
+WEB_OPERATIONS = [op for op in OPERATIONS if op.web]
+WITH_PATH_IDS = [op for op in API_OPERATIONS if op.params]
+USER_OPERATIONS = [op for op in API_OPERATIONS if op.authenticated]

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from openmaze.settings import Settings
 from tests.conftest import DEMO_SHOW, ApiUser
-from tests.hardening.routes import OPERATIONS, Operation
+from tests.hardening.routes import API_OPERATIONS, Operation
 
 
 def assert_error(r: Any, status: int, message: str | None = None) -> dict[str, Any]:
@@ -94,7 +94,7 @@ def test_wrong_method_is_405_with_tvmaze_body(client: TestClient, alice: ApiUser
 
 # --- bodies: every operation that takes one, every malformed body -----------------------------
 
-BODY_OPERATIONS = [op for op in OPERATIONS if op.method in ("PUT", "POST", "PATCH")]
+BODY_OPERATIONS = [op for op in API_OPERATIONS if op.method in ("PUT", "POST", "PATCH")]
 DEEP = 400  # parses (orjson allows 1024 levels) but cannot be echoed back (orjson writes 254)
 
 MALFORMED_BODIES: dict[str, tuple[str, bytes]] = {
