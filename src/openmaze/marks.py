@@ -20,6 +20,12 @@ from openmaze.user.scope import Scoped
 MARK_TYPES = (0, 1, 2)
 _INT_TEXT = re.compile(r"-?[0-9]{1,19}")
 MAX_EPOCH = 2**53  # beyond any real timestamp, inside every JSON number reader's exact range
+MAX_ID = 2**31 - 1  # catalog ids are 32-bit INTEGER columns (asyncpg refuses larger ints)
+
+
+def is_db_id(value: int) -> bool:
+    """Whether an integer can be a row id at all; others are simply "not found"."""
+    return 0 < value <= MAX_ID
 
 
 class FieldErrors(ValueError):
@@ -67,19 +73,23 @@ def parse_marked_at(value: Any, now: int | None = None) -> int:
 
 def parse_mark(fields: dict[str, Any], now: int | None = None) -> tuple[int, int]:
     """(type, marked_at) from a body or bulk item, collecting every field's errors."""
+    mark_type, marked_at = fields.get("type"), fields.get("marked_at")
+    # Fast path for what clients almost always send (plain ints); a bulk runs this per item.
+    if type(mark_type) is int and type(marked_at) is int and mark_type in MARK_TYPES and 0 <= marked_at <= MAX_EPOCH:
+        return mark_type, marked_at
     errors: dict[str, list[str]] = {}
-    mark_type = marked_at = 0
+    parsed_type = parsed_at = 0
     try:
-        mark_type = parse_mark_type(fields.get("type"))
+        parsed_type = parse_mark_type(mark_type)
     except FieldErrors as exc:
         errors.update(exc.errors)
     try:
-        marked_at = parse_marked_at(fields.get("marked_at"), now)
+        parsed_at = parse_marked_at(marked_at, now)
     except FieldErrors as exc:
         errors.update(exc.errors)
     if errors:
         raise FieldErrors(errors)
-    return mark_type, marked_at
+    return parsed_type, parsed_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +111,41 @@ UPSERT_MARK = (
 )
 
 
+# PostgreSQL: the whole batch as arrays in one statement. asyncpg's executemany sends one
+# execution per row (pipelined); unnest is ~1.5x faster at 10,000 rows (bench/scrobble.py).
+UPSERT_MARKS_ARRAYS = (
+    "INSERT INTO marked_episodes (user_id, episode_id, show_id, type, marked_at) "
+    "SELECT :user_id, r.episode_id, r.show_id, r.type, r.marked_at FROM unnest("
+    "CAST(:episode_ids AS integer[]), CAST(:show_ids AS integer[]), "
+    "CAST(:types AS smallint[]), CAST(:marked_ats AS bigint[])"
+    ") AS r(episode_id, show_id, type, marked_at) "
+    "ON CONFLICT (user_id, episode_id) DO UPDATE SET "
+    "show_id = excluded.show_id, type = excluded.type, marked_at = excluded.marked_at"
+)
+
+
 async def upsert_marks(scoped: Scoped, marks: Sequence[Mark]) -> None:
     """Write marks in one batched statement; re-marking updates in place.
 
-    When the same episode appears twice, the last one wins (rows are applied in order).
+    When the same episode appears twice, the last one wins. Duplicates are dropped here
+    rather than left to row order: one INSERT on PostgreSQL refuses to touch a row twice,
+    and no row is written twice.
     """
+    latest = list({m.episode_id: m for m in marks}.values())
+    if not latest:
+        return
+    if scoped.conn.dialect == "postgresql":
+        await scoped.execute(
+            UPSERT_MARKS_ARRAYS,
+            {
+                "episode_ids": [m.episode_id for m in latest],
+                "show_ids": [m.show_id for m in latest],
+                "types": [m.type for m in latest],
+                "marked_ats": [m.marked_at for m in latest],
+            },
+        )
+        return
+    # SQLite: executemany is one call, with no per-row round trip to pay.
     await scoped.execute_many(
         UPSERT_MARK,
         [
@@ -115,17 +155,22 @@ async def upsert_marks(scoped: Scoped, marks: Sequence[Mark]) -> None:
                 "type": m.type,
                 "marked_at": m.marked_at,
             }
-            for m in marks
+            for m in latest
         ],
     )
 
 
 async def episode_shows(conn: Conn, episode_ids: Sequence[int]) -> dict[int, int]:
-    """{episode_id: show_id} for the ids that exist, in one statement."""
-    if not episode_ids:
+    """{episode_id: show_id} for the ids that exist, in one statement.
+
+    Ids that cannot be row ids (0, negative, beyond 32 bits) are left out before the query:
+    they exist nowhere, and PostgreSQL would refuse them as parameters.
+    """
+    wanted = [i for i in dict.fromkeys(episode_ids) if is_db_id(i)]
+    if not wanted:
         return {}
     rows = await conn.fetch_all(
         f"SELECT id, show_id FROM episodes WHERE {in_list(conn, 'id', 'ids')}",
-        {"ids": list_param(conn, list(episode_ids))},
+        {"ids": list_param(conn, wanted)},
     )
     return {row[0]: row[1] for row in rows}

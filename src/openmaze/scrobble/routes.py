@@ -1,7 +1,94 @@
-"""Routes of this domain (filled in by its issue)."""
+"""`/v1/scrobble/*`: bulk marking, open to every user (premium 0 too). HTTP in/out only;
+the rules live in `service` and `by_show`.
+
+Each request is one transaction: items are applied exactly as the response reports them,
+or, if anything fails underneath, not at all.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import time
 
-router = APIRouter()
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from openmaze.auth.basic import CurrentUser
+from openmaze.body import read_fields
+from openmaze.errors import ApiError
+from openmaze.marks import FieldErrors, is_db_id, parse_mark_type
+from openmaze.responses import ok
+from openmaze.scrobble import by_show, schemas, service
+from openmaze.scrobble.bulk import INVALID, bulk_response, read_items
+from openmaze.user.scope import Scoped
+
+router = APIRouter(tags=["scrobbling"])
+
+
+@router.post(
+    "/scrobble/episodes",
+    summary="Mark Episodes Based on Their IDs",
+    responses=schemas.BULK_RESPONSES,
+    openapi_extra=schemas.EPISODE_BULK,
+)
+async def scrobble_episodes(request: Request, user: CurrentUser) -> Response:
+    items = await read_items(request, request.app.state.settings.scrobble_max_items)
+    if not items:
+        return ok([])
+    now = int(time.time())
+    async with request.app.state.db.transaction() as conn:
+        results = await service.scrobble_episodes(Scoped(conn, user.id), items, now)
+    return bulk_response(results)
+
+
+@router.put(
+    "/scrobble/episodes/{episode_id}",
+    summary="Mark an Episode Based on Its ID",
+    openapi_extra=schemas.MARK_BODY,
+)
+async def scrobble_episode(episode_id: int, request: Request, user: CurrentUser) -> Response:
+    fields = await read_fields(request)
+    async with request.app.state.db.transaction() as conn:
+        mark = await service.mark_episode(Scoped(conn, user.id), episode_id, fields)
+    return ok(mark.as_json())
+
+
+@router.post(
+    "/scrobble/shows",
+    summary="Mark Episodes Within a Show Based on Their Attributes",
+    responses={**schemas.BULK_RESPONSES, 404: {"description": "No show has the given id"}},
+    openapi_extra=schemas.SHOW_BULK,
+)
+async def scrobble_show(request: Request, user: CurrentUser) -> Response:
+    selector = by_show.parse_selector(request.query_params)
+    items = await read_items(request, request.app.state.settings.scrobble_max_items)
+    now = int(time.time())
+    async with request.app.state.db.transaction() as conn:
+        show_id = await by_show.find_show(conn, selector)
+        if not items:
+            return ok([])
+        results = await by_show.scrobble_show(Scoped(conn, user.id), show_id, items, now)
+    return bulk_response(results)
+
+
+@router.get(
+    "/scrobble/shows/{show_id}",
+    summary="List Watched and Acquired Episodes for a Show",
+    openapi_extra=schemas.SHOW_MARKS_QUERY,
+)
+async def show_marks(show_id: int, request: Request, user: CurrentUser) -> Response:
+    query = request.query_params
+    embeds = [*query.getlist("embed"), *query.getlist("embed[]")]
+    if any(e != "episode" for e in embeds):
+        raise ApiError(400, "Invalid embed type")
+    mark_type = None
+    if query.get("type", "") != "":
+        # Undocumented, sent by the Kodi scrobbler: `?type=0` lists watched episodes only.
+        try:
+            mark_type = parse_mark_type(query["type"])
+        except FieldErrors as exc:
+            raise ApiError(422, INVALID, exc.errors) from None
+    if not is_db_id(show_id):
+        raise ApiError(404, service.NO_SHOW)
+    async with request.app.state.db.read() as conn:
+        marks = await service.show_marks(Scoped(conn, user.id), show_id, mark_type, bool(embeds))
+    return ok(marks)
