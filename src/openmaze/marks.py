@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from openmaze.db.database import Conn, in_list, list_param
+from openmaze.ids import MAX_ID
 from openmaze.user.scope import Scoped
 
 MARK_TYPES = (0, 1, 2)
 _INT_TEXT = re.compile(r"-?[0-9]{1,19}")
 MAX_EPOCH = 2**53  # beyond any real timestamp, inside every JSON number reader's exact range
-MAX_ID = 2**31 - 1  # catalog ids are 32-bit INTEGER columns (asyncpg refuses larger ints)
 
 
 def is_db_id(value: int) -> bool:
