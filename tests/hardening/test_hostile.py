@@ -175,3 +175,16 @@ def test_malformed_bodies_never_500(sweeper: tuple[TestClient, ApiUser], op: Ope
     for name, (content_type, body) in MALFORMED_BODIES.items():
         r = client.request(op.method, fill(op), content=body, headers={**user.headers, "Content-Type": content_type})
         assert_clean_answer(r, f"{op} with {name}")
+
+
+def test_a_bulk_item_too_deep_to_echo_is_still_answered(client: TestClient, alice: ApiUser) -> None:
+    deep = b"[" * DEEP + b"]" * DEEP
+    r = client.post(
+        "/v1/scrobble/episodes",
+        content=b'[{"episode_id": 9000001}, {"episode_id": ' + deep + b"}]",
+        headers={**alice.headers, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 207
+    ok, bad = r.json()
+    assert ok["code"] == 200 and ok["result"]["episode_id"] == 9_000_001
+    assert bad["code"] == 422 and bad["input"] == {} and "episode_id" in bad["errors"]
