@@ -32,3 +32,21 @@ def snapshot(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
 
     result: dict[str, list[tuple[Any, ...]]] = run_sync(database_url, read)
     return result
+
+
+def rows_of(database_url: str, user_id: int) -> dict[str, list[tuple[Any, ...]]]:
+    """One user's rows of every user-data table."""
+
+    async def read(conn: Conn) -> dict[str, list[tuple[Any, ...]]]:
+        return {
+            table: [
+                tuple(r)
+                for r in await conn.fetch_all(
+                    f"SELECT * FROM {table} WHERE user_id = :u ORDER BY {_ORDER[table]}", {"u": user_id}
+                )
+            ]
+            for table in USER_DATA_TABLES
+        }
+
+    result: dict[str, list[tuple[Any, ...]]] = run_sync(database_url, read)
+    return result
