@@ -1,0 +1,72 @@
+"""HTTP helpers shared by the `/v1/user` route modules: id parameters, the embed
+parameter, database access scoped to the user, and the documented error responses."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Query
+from pydantic.json_schema import SkipJsonSchema
+from starlette.requests import Request
+
+from openmaze.auth.basic import User
+from openmaze.user.schemas import Error, ValidationError
+from openmaze.user.scope import Scoped
+
+# Catalog and tag ids are 32-bit integer columns; an id outside that range is simply not
+# found (a 404 via the path-validation handler), never a driver overflow.
+MAX_ID = 2**31 - 1
+
+
+@asynccontextmanager
+async def reading(request: Request, user: User) -> AsyncIterator[Scoped]:
+    async with request.app.state.db.read() as conn:
+        yield Scoped(conn, user.id)
+
+
+@asynccontextmanager
+async def writing(request: Request, user: User) -> AsyncIterator[Scoped]:
+    """One transaction: commits when the block ends, rolls back on any error."""
+    async with request.app.state.db.transaction() as conn:
+        yield Scoped(conn, user.id)
+
+
+def embed_query(value: str, what: str) -> Any:
+    """The `?embed=` parameter, documented with its one allowed value (others are a 400)."""
+    return Query(
+        description=f"Embed the full {what} in `_embedded.{value}`. Any other value is a 400 `Invalid embed type`.",
+        json_schema_extra={"enum": [value]},
+    )
+
+
+EmbedParam = str | SkipJsonSchema[None]
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": Error, "description": description}
+
+
+def errors(**by_status: str) -> dict[int | str, dict[str, Any]]:
+    """Documented error responses: errors(_404="This show is not followed", _422="Invalid vote")."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for key, description in by_status.items():
+        status = int(key.lstrip("_"))
+        out[status] = {"model": ValidationError if status == 422 else Error, "description": description}
+    return out
+
+
+# Every /v1/user route: credentials, premium, and the TVmaze body on whatever else may go
+# wrong (413 body too large, 429 rate limited, 500); declaring `default` also keeps
+# FastAPI from documenting its own 422 shape, which this API never sends.
+COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: _error('Missing or invalid credentials (`WWW-Authenticate: Basic realm="TVmaze"`)'),
+    403: _error("The user has no premium subscription"),
+    "default": _error("Any other error, in the TVmaze error body"),
+}
+
+
+def deletion(done: str, not_found: str) -> dict[int | str, dict[str, Any]]:
+    """A DELETE's documented responses: 200 with an empty body, or a 404."""
+    return {200: {"description": f"{done} (empty body)"}, **errors(_404=not_found)}

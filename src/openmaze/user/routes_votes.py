@@ -1,0 +1,89 @@
+"""`/v1/user/votes/{shows,episodes}`: HTTP in and out only (rules: `openmaze.user.votes`)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+
+from openmaze.auth.basic import PremiumUser
+from openmaze.body import read_fields
+from openmaze.responses import empty_ok, ok
+from openmaze.user import votes
+from openmaze.user.embeds import wants_embed
+from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, reading, writing
+from openmaze.user.schemas import VOTE_BODY, EpisodeVote, ShowVote
+from openmaze.user.votes import VoteKind
+
+router = APIRouter()
+
+
+def _add_routes(kind: VoteKind, plural: str, title: str, model: type[BaseModel]) -> None:
+    base = f"/user/votes/{plural}"
+    item = f"{base}/{{{kind.column}}}"
+    tag = f"voted {plural}"
+    TargetId = Annotated[int, Path(alias=kind.column, ge=1, le=MAX_ID)]
+    Embed = Annotated[EmbedParam, embed_query(kind.embed, kind.noun)]
+
+    @router.get(
+        base,
+        summary=f"List the {title}s Voted For",
+        response_description=f"An array of {kind.noun} votes",
+        tags=[tag],
+        name=f"list_voted_{plural}",
+        response_model=list[model],  # type: ignore[valid-type]
+        responses=errors(_400="Invalid embed type"),
+    )
+    async def list_votes(request: Request, user: PremiumUser, embed: Embed = None) -> Response:
+        with_embed = wants_embed(embed, kind.embed)
+        async with reading(request, user) as scoped:
+            return ok(await votes.list_votes(scoped, kind, with_embed))
+
+    @router.get(
+        item,
+        summary=f"Check if a{'n' if title[0] in 'AEIOU' else ''} {title} is Voted For",
+        response_description=f"The {kind.noun} vote",
+        tags=[tag],
+        name=f"get_{kind.noun}_vote",
+        response_model=model,
+        responses=errors(_404=f"This {kind.noun} is not voted for"),
+    )
+    async def get_vote(request: Request, user: PremiumUser, target_id: TargetId) -> Response:
+        async with reading(request, user) as scoped:
+            return ok(await votes.get_vote(scoped, kind, target_id))
+
+    @router.put(
+        item,
+        summary=f"Vote for a{'n' if title[0] in 'AEIOU' else ''} {title}",
+        response_description=f"This {kind.noun} is now voted for",
+        description="`vote` is an integer from 1 to 10 (JSON or form-encoded, `vote=8`); "
+        "`voted_at` is set by the server.",
+        tags=[tag],
+        name=f"vote_{kind.noun}",
+        response_model=model,
+        responses=errors(_404=f"This {kind.noun} does not exist", _422="Invalid vote"),
+        openapi_extra=VOTE_BODY,
+    )
+    async def vote(request: Request, user: PremiumUser, target_id: TargetId) -> Response:
+        fields = await read_fields(request)
+        async with writing(request, user) as scoped:
+            return ok(await votes.vote(scoped, kind, target_id, fields))
+
+    @router.delete(
+        item,
+        summary=f"Remove a{'n' if title[0] in 'AEIOU' else ''} {title} Vote",
+        tags=[tag],
+        name=f"remove_{kind.noun}_vote",
+        response_model=None,
+        response_class=Response,
+        responses=deletion(f"The {kind.noun} vote is now removed", f"This {kind.noun} was not voted for"),
+    )
+    async def unvote(request: Request, user: PremiumUser, target_id: TargetId) -> Response:
+        async with writing(request, user) as scoped:
+            await votes.unvote(scoped, kind, target_id)
+        return empty_ok()
+
+
+_add_routes(votes.SHOWS, "shows", "Show", ShowVote)
+_add_routes(votes.EPISODES, "episodes", "Episode", EpisodeVote)
