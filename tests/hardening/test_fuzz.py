@@ -13,7 +13,9 @@ Bounded for the suite (a few examples per operation and mode);
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+import shutil
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -30,8 +32,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from openmaze.app import create_app
+from openmaze.auth import accounts
+from openmaze.db.database import Conn
 from openmaze.settings import Settings
-from tests.conftest import ApiUser
+from tests.conftest import BACKEND, TEST_SECRET, ApiUser, _pg_admin, _pg_url_for, run_sync
 
 EXAMPLES = int(os.environ.get("OPENMAZE_FUZZ_EXAMPLES", "5"))
 CHECKS = [
@@ -64,17 +68,44 @@ def listed_statuses(method: str, path: str) -> set[int]:
     return {int(code) for code in DOCUMENT["paths"][path][method.lower()]["responses"] if code.isdigit()}
 
 
-@pytest.fixture
-def fuzzer(make_user: Callable[..., ApiUser]) -> ApiUser:
-    return make_user("fuzzer", premium=3)
+@pytest.fixture(scope="module")
+def fuzz_database(template_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One database for the whole module: state built up by earlier operations makes later
+    ones more interesting, and a database per operation would cost most of the run."""
+    if BACKEND == "postgres":
+        name = f"openmaze_fuzz_{uuid.uuid4().hex[:12]}"
+        _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+        yield _pg_url_for(name)
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        path = tmp_path_factory.mktemp("fuzz") / "openmaze.sqlite3"
+        shutil.copyfile(template_database, path)
+        yield f"sqlite:///{path}"
 
 
-@pytest.fixture
-def fuzz_schema(settings: Settings, fuzzer: ApiUser) -> Iterator[Any]:
-    # No failed-auth limit here: negative cases send broken credentials on purpose.
-    app = create_app(settings.model_copy(update={"rate_limit_auth_failures": ""}))
-    yield schemathesis.openapi.from_asgi("/openapi.json", app)
-    shutdown_lifespans()  # closes this test's database before the fixture drops it
+@pytest.fixture(scope="module")
+def fuzzer(fuzz_database: str) -> ApiUser:
+    async def create(conn: Conn) -> ApiUser:
+        user_id = await accounts.create_user(conn, "fuzzer", "fuzzer@example.com", premium=3)
+        new = await accounts.create_key(conn, TEST_SECRET.encode(), user_id, "fuzz")
+        return ApiUser(user_id, "fuzzer", "fuzzer@example.com", new.key, 3)
+
+    user: ApiUser = run_sync(fuzz_database, create)
+    return user
+
+
+@pytest.fixture(scope="module")
+def fuzz_schema(fuzz_database: str, fuzzer: ApiUser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    settings = Settings(
+        database_url=fuzz_database,
+        secret_key=TEST_SECRET,
+        data_dir=tmp_path_factory.mktemp("fuzz-data"),
+        public_url="http://testserver",
+        # No failed-auth limit here: negative cases send broken credentials on purpose.
+        rate_limit_auth_failures="",
+    )
+    yield schemathesis.openapi.from_asgi("/openapi.json", create_app(settings))
+    shutdown_lifespans()  # closes the database before the fixture drops it
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
