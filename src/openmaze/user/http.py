@@ -12,7 +12,7 @@ from pydantic.json_schema import SkipJsonSchema
 from starlette.requests import Request
 
 from openmaze.auth.basic import User
-from openmaze.user.schemas import Error, ValidationError
+from openmaze.user.schemas import Error, ErrorWithFields
 from openmaze.user.scope import Scoped
 
 # Catalog and tag ids are 32-bit integer columns; an id outside that range is simply not
@@ -53,7 +53,7 @@ def errors(**by_status: str) -> dict[int | str, dict[str, Any]]:
     out: dict[int | str, dict[str, Any]] = {}
     for key, description in by_status.items():
         status = int(key.lstrip("_"))
-        out[status] = {"model": ValidationError if status == 422 else Error, "description": description}
+        out[status] = {"model": ErrorWithFields if status == 422 else Error, "description": description}
     return out
 
 

@@ -28,7 +28,7 @@ class Error(BaseModel):
     status: int = Field(description="The HTTP status", examples=[404])
 
 
-class ValidationError(Error):
+class ErrorWithFields(Error):
     """The TVmaze error body of a 422, with what is wrong per field."""
 
     errors: dict[str, list[str]]
