@@ -6,7 +6,7 @@ appears; errors are documented with FastAPI's own 422 shape, which we never send
 404, 413 and 429 are missing. This module fixes that once, from the routes themselves, so a
 new route is described correctly without work:
 
-- Every error status is documented with the TVmaze error body (`Error`, `ValidationError`).
+- Every error status is documented with the TVmaze error body (`Error`, `ErrorWithFields` for 422s).
 - A route that authenticates (depends on `current_user`) documents 401 and 429 and Basic
   security; one that needs premium documents 403; one with path parameters documents 404;
   one that takes a body (POST/PUT/PATCH) documents 400, 413 and 422; one with an `embed`
@@ -52,7 +52,7 @@ ERROR_SCHEMA: dict[str, Any] = {
 }
 VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "title": "ValidationError",
+    "title": "ErrorWithFields",
     "description": "The TVmaze error body of a 422, with what is wrong per field.",
     "required": ["name", "message", "code", "status", "errors"],
     "properties": {
@@ -61,7 +61,7 @@ VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
     },
 }
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
-VALIDATION_ERROR_REF = {"$ref": "#/components/schemas/ValidationError"}
+VALIDATION_ERROR_REF = {"$ref": "#/components/schemas/ErrorWithFields"}
 _DESCRIPTIONS = {
     400: "The request body is not valid JSON, or a parameter has an unknown value",
     401: "Invalid username or API key",
@@ -195,7 +195,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     for name, schema in contract()["components"]["schemas"].items():
         schemas.setdefault(name, copy.deepcopy(schema))
     schemas.setdefault("Error", ERROR_SCHEMA)
-    schemas.setdefault("ValidationError", VALIDATION_ERROR_SCHEMA)
+    schemas.setdefault("ErrorWithFields", VALIDATION_ERROR_SCHEMA)
     doc["components"].setdefault("securitySchemes", {})["basicAuth"] = {
         "type": "http",
         "scheme": "basic",
