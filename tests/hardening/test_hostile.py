@@ -188,3 +188,123 @@ def test_a_bulk_item_too_deep_to_echo_is_still_answered(client: TestClient, alic
     ok, bad = r.json()
     assert ok["code"] == 200 and ok["result"]["episode_id"] == 9_000_001
     assert bad["code"] == 422 and bad["input"] == {} and "episode_id" in bad["errors"]
+
+
+# --- the user API and scrobbling: named cases with their exact answers -----------------------
+
+VOTE = f"/v1/user/votes/shows/{DEMO_SHOW}"
+INVALID_VOTE = {"vote": ["Vote must be an integer from 1 to 10."]}
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [("application/json", b'{"vote":'), ("application/json", b"[" * 2000), ("application/xml", b"<vote>5</vote>")],
+    ids=["invalid json", "too deep", "xml"],
+)
+def test_a_body_that_is_not_json_is_400(client: TestClient, alice: ApiUser, content_type: str, body: bytes) -> None:
+    r = client.put(VOTE, content=body, headers={**alice.headers, "Content-Type": content_type})
+    assert_error(r, 400, "The request body is not valid JSON.")
+    assert client.get(VOTE, auth=alice.auth).status_code == 404  # nothing was written
+
+
+def test_json_sent_as_text_plain_is_read(client: TestClient, alice: ApiUser) -> None:
+    r = client.put(VOTE, content=b'{"vote": 5}', headers={**alice.headers, "Content-Type": "text/plain"})
+    assert r.status_code == 200 and r.json()["vote"] == 5
+
+
+@pytest.mark.parametrize(
+    "vote", ["eight", 2**70, -(2**70), 0, 11, 5.5, True, None, [5], {"v": 5}, "5\x00", [[[[[1]]]]]], ids=repr
+)
+def test_a_vote_that_is_not_1_to_10_is_422(client: TestClient, alice: ApiUser, vote: Any) -> None:
+    body = assert_error(client.put(VOTE, json={"vote": vote}, auth=alice.auth), 422, "Invalid vote")
+    assert body["errors"] == INVALID_VOTE
+
+
+def test_numeric_strings_are_numbers(client: TestClient, alice: ApiUser) -> None:
+    assert client.put(VOTE, json={"vote": "8"}, auth=alice.auth).json()["vote"] == 8
+    r = client.put("/v1/user/episodes/9000001", data={"type": "1", "marked_at": "1700000000"}, auth=alice.auth)
+    assert r.json() == {"episode_id": 9_000_001, "marked_at": 1_700_000_000, "type": 1}
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"type": "watched"}, "type"),
+        ({"type": 2**64}, "type"),
+        ({"marked_at": "1\x00"}, "marked_at"),
+        ({"marked_at": -1}, "marked_at"),
+        ({"marked_at": 2**64}, "marked_at"),
+        ({"marked_at": "--5"}, "marked_at"),
+        ({"marked_at": "\u00b2"}, "marked_at"),
+    ],
+    ids=repr,
+)
+def test_a_bad_mark_field_is_422(client: TestClient, alice: ApiUser, fields: dict[str, Any], field: str) -> None:
+    body = assert_error(client.put("/v1/user/episodes/9000001", json=fields, auth=alice.auth), 422)
+    assert list(body["errors"]) == [field]
+
+
+def test_a_body_id_beyond_64_bits_is_ignored_where_the_path_names_the_object(
+    client: TestClient, alice: ApiUser
+) -> None:
+    r = client.put("/v1/user/episodes/9000001", json={"episode_id": 2**70, "type": 1}, auth=alice.auth)
+    assert (r.status_code, r.json()["episode_id"]) == (200, 9_000_001)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["🎬 Ünïcödé 名前", "x" * 100, "'; DROP TABLE tags; --", "Robert'); DELETE FROM users;--", "%s %d {0} ${x}", "<b>"],
+    ids=["unicode", "100 chars", "sql", "sql 2", "format strings", "html"],
+)
+def test_tag_names_are_stored_verbatim(client: TestClient, alice: ApiUser, name: str) -> None:
+    r = client.post("/v1/user/tags", json={"name": name}, auth=alice.auth)
+    assert r.status_code == 200 and r.json()["name"] == name
+    assert client.get("/v1/user/tags", auth=alice.auth).json() == [{"id": r.json()["id"], "name": name}]
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("x" * 101, "Name should contain at most 100 characters."),
+        ("x" * 100_000, "Name should contain at most 100 characters."),
+        ("a\x00b", "Name must not contain control characters."),
+        ("", "Name cannot be blank."),
+        ("   ", "Name cannot be blank."),
+        (5, "Name must be a string."),
+        (None, None),
+    ],
+    ids=["101 chars", "100,000 chars", "nul", "empty", "blank", "number", "null"],
+)
+def test_bad_tag_names_are_422(client: TestClient, alice: ApiUser, name: Any, error: str | None) -> None:
+    body = assert_error(client.post("/v1/user/tags", json={"name": name}, auth=alice.auth), 422)
+    if error is not None:
+        assert body["errors"] == {"name": [error]}
+    assert client.get("/v1/user/tags", auth=alice.auth).json() == []
+
+
+def test_duplicate_bulk_items_answer_each_and_keep_the_last(client: TestClient, alice: ApiUser) -> None:
+    items = [{"episode_id": 9000001, "type": 0, "marked_at": 5}, {"episode_id": 9000001, "type": 1, "marked_at": 6}]
+    r = client.post("/v1/scrobble/episodes", json=items, auth=alice.auth)
+    assert r.status_code == 200
+    assert [item["result"] for item in r.json()] == [
+        {"episode_id": 9000001, "type": 0, "marked_at": 5},
+        {"episode_id": 9000001, "type": 1, "marked_at": 6},
+    ]
+    marks = client.get("/v1/user/episodes", auth=alice.auth).json()
+    assert marks == [{"episode_id": 9000001, "type": 1, "marked_at": 6}]
+
+
+def test_repeated_query_parameters_take_the_last_value(client: TestClient, alice: ApiUser) -> None:
+    client.put("/v1/user/episodes/9000001", json={"type": 0, "marked_at": 1}, auth=alice.auth)
+    mine = [{"episode_id": 9000001, "type": 0, "marked_at": 1}]
+    other = 900_002
+    assert client.get(f"/v1/user/episodes?show_id={other}&show_id={DEMO_SHOW}", auth=alice.auth).json() == mine
+    assert client.get(f"/v1/user/episodes?show_id={DEMO_SHOW}&show_id={other}", auth=alice.auth).json() == []
+    assert client.get("/v1/user/follows/shows?embed=show&embed=show", auth=alice.auth).status_code == 200
+    assert_error(client.get("/v1/user/follows/shows?embed=show&embed=x", auth=alice.auth), 400, "Invalid embed type")
+
+
+@pytest.mark.parametrize("value", ["abc", "99999999999999999999", "-1", "1.5", "%00"])
+def test_a_query_id_that_cannot_be_one_is_422(client: TestClient, alice: ApiUser, value: str) -> None:
+    body = assert_error(client.get(f"/v1/user/episodes?show_id={value}", auth=alice.auth), 422)
+    assert list(body["errors"]) == ["show_id"]
