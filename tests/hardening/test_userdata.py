@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 
 from openmaze.cli import main
 from openmaze.db.database import Conn
 from openmaze.userdata import FORMAT, VERSION
 from tests.conftest import DEMO_SHOW, DEMO_SHOW_2, UNKNOWN_ID, ApiUser, run_sync
-from tests.hardening.conftest import snapshot
+from tests.hardening.conftest import rows_of, snapshot
+from tests.hardening.routes import build
 
 EPISODE = 9_000_001
 
@@ -226,3 +228,29 @@ def test_not_json_and_unknown_user_fail_cleanly(
     assert code == 1 and "no user named 'nobody'" in err
     code, _, err = cli(database_url, capsys, "export", "nobody")
     assert code == 1 and "no user named 'nobody'" in err
+
+
+def test_round_trip_of_data_made_through_the_api(
+    client: TestClient,
+    database_url: str,
+    make_user: Callable[..., ApiUser],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """Whatever the API can create, an export carries: every kind of user data, made by
+    every route that writes, survives export and import into another user."""
+    a, c = make_user("apiuser", premium=3), make_user("restored", premium=3)
+    build(client, a)
+    before = rows_of(database_url, a.id)
+    assert all(before.values()), "the API made every kind of user data"
+    path = tmp_path / "apiuser.json"
+    assert cli(database_url, capsys, "export", "apiuser", "-o", str(path))[0] == 0
+    code, _, err = cli(database_url, capsys, "import-user", str(path), "--username", "restored")
+    assert code == 0, err
+    snap = snapshot(database_url)
+    assert user_rows(snap, c.id) == user_rows(snap, a.id)
+    # And the API shows the restored user the same lists.
+    for url in ("/v1/user/follows/shows", "/v1/user/episodes", "/v1/user/votes/shows", "/v1/user/votes/episodes"):
+        assert client.get(url, headers=c.headers).json() == client.get(url, headers=a.headers).json(), url
+    names = [t["name"] for t in client.get("/v1/user/tags", headers=c.headers).json()]
+    assert names == [t["name"] for t in client.get("/v1/user/tags", headers=a.headers).json()]
