@@ -4,8 +4,10 @@ limit per client address, recognisable keys."""
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +15,7 @@ from starlette.testclient import TestClient
 
 from openmaze.app import create_app
 from openmaze.auth.basic import Authenticator
-from openmaze.auth.secrets import KEY_PREFIX
+from openmaze.auth.secrets import KEY_PREFIX, display_prefix, new_api_key
 from openmaze.db.database import Conn, create_database
 from openmaze.settings import Settings
 from tests.conftest import TEST_SECRET, ApiUser
@@ -195,3 +197,15 @@ def test_failed_auth_is_rate_limited_per_client_address(limited_client: TestClie
     # attacker cannot lock a user out by failing on purpose from their network.
     r = limited_client.get("/v1/auth/validate", auth=alice.auth, headers=here)
     assert (r.status_code, r.json()) == (200, {"premium": 1})
+
+
+def test_the_documented_secret_scanner_pattern_finds_keys_and_only_keys() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    m = re.search(r"pattern `([^`]+)`", readme)
+    assert m, "README documents a pattern for secret scanners"
+    pattern = re.compile(m.group(1))
+    for _ in range(100):
+        key = new_api_key()
+        assert pattern.fullmatch(key) and pattern.search(f"curl -u demo:{key} http://localhost:8000")
+        assert not pattern.search(display_prefix(key))  # what the dashboard shows is not a secret
+    assert not pattern.search("omk_" + "a" * 31) and not pattern.search("xomk_" + "a" * 32)
