@@ -308,3 +308,21 @@ def test_repeated_query_parameters_take_the_last_value(client: TestClient, alice
 def test_a_query_id_that_cannot_be_one_is_422(client: TestClient, alice: ApiUser, value: str) -> None:
     body = assert_error(client.get(f"/v1/user/episodes?show_id={value}", auth=alice.auth), 422)
     assert list(body["errors"]) == ["show_id"]
+
+
+def test_a_chunked_body_over_the_limit_is_cut_off_with_413(
+    client: TestClient, alice: ApiUser, settings: Settings, database_url: str
+) -> None:
+    chunk = b'{"episode_id": 9000001},' * 1000
+
+    def body() -> Iterator[bytes]:  # no Content-Length: the limit is enforced as bytes arrive
+        yield b"["
+        for _ in range(settings.max_body_bytes // len(chunk) + 2):
+            yield chunk
+        yield b'{"episode_id": 9000001}]'
+
+    r = client.post(
+        "/v1/scrobble/episodes", content=body(), headers={**alice.headers, "Content-Type": "application/json"}
+    )
+    assert_error(r, 413)
+    assert client.get("/v1/user/episodes", auth=alice.auth).json() == []
