@@ -19,6 +19,7 @@ from openmaze.auth.secrets import KEY_PREFIX, display_prefix, new_api_key
 from openmaze.db.database import Conn, create_database
 from openmaze.settings import Settings
 from tests.conftest import TEST_SECRET, ApiUser
+from tests.hardening.routes import CATALOG_IDS, USER_OPERATIONS, Operation
 
 UNAUTHORIZED = {"name": "Unauthorized", "message": "Invalid username or API key", "code": 0, "status": 401}
 
@@ -209,3 +210,17 @@ def test_the_documented_secret_scanner_pattern_finds_keys_and_only_keys() -> Non
         assert pattern.fullmatch(key) and pattern.search(f"curl -u demo:{key} http://localhost:8000")
         assert not pattern.search(display_prefix(key))  # what the dashboard shows is not a secret
     assert not pattern.search("omk_" + "a" * 31) and not pattern.search("xomk_" + "a" * 32)
+
+
+@pytest.mark.parametrize("op", USER_OPERATIONS, ids=str)
+def test_every_authenticated_route_refuses_bad_credentials(
+    client: TestClient, alice: ApiUser, free_user: ApiUser, op: Operation
+) -> None:
+    url = op.url(**CATALOG_IDS, tag_id=1)
+    for headers in ({}, {"Authorization": basic(f"{alice.username}:omk_wrong".encode())}, {"Authorization": "Basic"}):
+        r = client.request(op.method, url, headers=headers, json={})
+        assert (r.status_code, r.json()) == (401, UNAUTHORIZED), (str(op), headers)
+        assert r.headers["www-authenticate"] == 'Basic realm="TVmaze"'
+    if op.premium:
+        r = client.request(op.method, url, headers=free_user.headers, json={})
+        assert r.status_code == 403 and r.json()["status"] == 403, str(op)
