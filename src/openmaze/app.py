@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,8 +13,10 @@ from starlette.responses import Response
 from openmaze import __version__
 from openmaze.accesslog import AccessLog
 from openmaze.auth.basic import Authenticator
+from openmaze.catalog import schedule
 from openmaze.db.database import Database, create_database
 from openmaze.errors import install_error_handlers
+from openmaze.mail import Mailer
 from openmaze.middleware import BodySizeLimit, PathNormalizer
 from openmaze.openapi import install_openapi
 from openmaze.ratelimit import RateLimiter
@@ -31,9 +34,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await database.open()
+        sync_task = schedule.start(database, settings)
         try:
             yield
         finally:
+            await schedule.stop(sync_task)
             await database.close()
 
     app = FastAPI(
@@ -48,6 +53,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.secret = secret
     app.state.auth = Authenticator(database, secret, settings.auth_cache_seconds)
     app.state.limiter = RateLimiter(settings.redis_url, settings.trust_proxy_headers)
+    app.state.mailer = Mailer(settings.smtp_url, settings.mail_from)
+    # Wall-clock epoch seconds for expiry rules; tests swap it to move time without sleeping.
+    app.state.clock = time.time
 
     install_error_handlers(app)
     _include_routers(app)

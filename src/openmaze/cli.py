@@ -178,9 +178,62 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_catalog_sync(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from openmaze.catalog.sync import Scope, SyncBusy, UpstreamError, sync_catalog
+    from openmaze.catalog.upstream import Upstream
+
+    settings = _settings(args)
+    _migrate(settings.resolved_database_url())
+    upstream_url = args.upstream or settings.sync_upstream
+    scope: Scope = "shows" if args.shows else "all" if args.all else "followed" if args.followed else "local"
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, disable=not sys.stderr.isatty()) as progress:
+        reporter = _ProgressReporter(progress)
+
+        async def run(db: Database) -> Any:
+            async with Upstream(upstream_url) as upstream:
+                return await sync_catalog(db, upstream, scope, args.shows or (), reporter, force=args.force)
+
+        try:
+            report = _run_db(settings, run)
+        except SyncBusy as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        except UpstreamError as exc:
+            print(f"error: {exc}\nprogress is saved: run the same command again to resume", file=sys.stderr)
+            return 1
+    print(f"synced from {upstream_url}: {report.summary()}")
+    if report.missing:
+        print(f"gone upstream (kept, flagged missing_upstream): {' '.join(map(str, report.missing))}")
+    return 0
+
+
+def _show_id(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 2**31:
+        raise argparse.ArgumentTypeError(f"not a show id: {text!r}")
+    return int(text)
+
+
+class _ProgressReporter:
+    """The sync's progress as a rich bar (one bar per stage)."""
+
+    def __init__(self, progress: Any) -> None:
+        self.progress = progress
+        self.task: Any = None
+
+    def stage(self, description: str, total: int | None) -> None:
+        self.task = self.progress.add_task(description, total=total)
+
+    def advance(self, n: int = 1) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task, n)
+
+
 def _read_password(args: argparse.Namespace) -> str | None:
     if getattr(args, "password_stdin", False):
-        return sys.stdin.readline().rstrip("\n")
+        return sys.stdin.readline().rstrip("\r\n")
     return None
 
 
@@ -249,7 +302,7 @@ def cmd_user_set_password(args: argparse.Namespace) -> int:
             print("error: the passwords differ", file=sys.stderr)
             return 1
     else:
-        password = sys.stdin.readline().rstrip("\n")
+        password = sys.stdin.readline().rstrip("\r\n")
 
     async def set_pw(conn: Conn) -> None:
         user = await accounts.require_user(conn, args.username)
@@ -397,6 +450,19 @@ def build_parser() -> argparse.ArgumentParser:
     imp = catalog.add_parser("import", parents=[db_flag], help="import TVmaze-shaped show JSON files")
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.set_defaults(func=cmd_catalog_import)
+    sync = catalog.add_parser(
+        "sync",
+        parents=[db_flag],
+        help="mirror shows (episodes, cast, people) from TVmaze or a compatible upstream",
+        description="Without a selection, refreshes the shows already in the catalog that changed upstream.",
+    )
+    sync.add_argument("--upstream", help="upstream base URL (env OPENMAZE_SYNC_UPSTREAM; default TVmaze)")
+    which = sync.add_mutually_exclusive_group()
+    which.add_argument("--shows", nargs="+", type=_show_id, metavar="ID", help="fetch these shows")
+    which.add_argument("--all", action="store_true", help="mirror the whole upstream catalog (resumable)")
+    which.add_argument("--followed", action="store_true", help="refresh the shows some user follows")
+    sync.add_argument("--force", action="store_true", help="take over the lock of a sync that was killed")
+    sync.set_defaults(func=cmd_catalog_sync)
 
     user = sub.add_parser("user", help="accounts").add_subparsers(dest="user_command", required=True)
     create = user.add_parser("create", parents=[db_flag], help="create a user and their first API key")

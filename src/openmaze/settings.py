@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -61,11 +62,20 @@ class Settings(BaseSettings):
 
     # web
     signup_enabled: bool = Field(default=False, description="Allow self-signup on the web pages")
+    web_session_days: int = Field(default=14, description="How long a web login lasts")
     trust_proxy_headers: bool = Field(default=False, description="Use X-Forwarded-For/-Proto from a reverse proxy")
 
     # catalog mirror
     sync_upstream: str = Field(default="https://api.tvmaze.com", description="TVmaze-compatible catalog upstream")
     sync_interval_minutes: int = Field(default=0, description="Run catalog sync on a schedule; 0: off")
+    sync_scope: Literal["local", "followed", "all"] = Field(
+        default="local",
+        description="What the scheduled sync refreshes: shows already here (local), followed shows, or the "
+        "whole upstream catalog (all)",
+    )
+
+    # public catalog API
+    public_cache_seconds: int = Field(default=300, description="Cache-Control max-age of public catalog responses")
 
     def resolved_database_url(self) -> str:
         if self.database_url:

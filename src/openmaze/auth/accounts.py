@@ -43,6 +43,8 @@ async def create_user(
         raise AccountError(f"{email!r} is not an email address")
     if premium not in (0, 1, 2, 3):
         raise AccountError("premium is 0 (none), 1 (Bronze), 2 (Silver) or 3 (Gold)")
+    if password is not None:
+        check_password(password)
     clash = await conn.fetch_one(
         "SELECT username_lower, email_lower FROM users WHERE username_lower = :u OR email_lower = :e",
         {"u": username.lower(), "e": email.lower()},
@@ -59,7 +61,7 @@ async def create_user(
             "e": email,
             "el": email.lower(),
             "c": email_confirmed,
-            "p": hash_password(password) if password else None,
+            "p": hash_password(password) if password is not None else None,
             "prem": premium,
             "t": int(time.time()),
         },
@@ -97,9 +99,13 @@ async def set_premium(conn: Conn, username: str, premium: int) -> None:
     await conn.execute("UPDATE users SET premium = :p WHERE id = :id", {"p": premium, "id": user["id"]})
 
 
-async def set_password(conn: Conn, user_id: int, password: str) -> None:
+def check_password(password: str) -> None:
     if len(password) < 8:
         raise AccountError("passwords need at least 8 characters")
+
+
+async def set_password(conn: Conn, user_id: int, password: str) -> None:
+    check_password(password)
     await conn.execute(
         "UPDATE users SET password_hash = :p WHERE id = :id", {"p": hash_password(password), "id": user_id}
     )

@@ -39,6 +39,7 @@ class CatalogBatch:
 
     shows: list[dict[str, Any]] = field(default_factory=list)
     episodes: list[dict[str, Any]] = field(default_factory=list)
+    seasons: list[dict[str, Any]] = field(default_factory=list)
     people: dict[int, dict[str, Any]] = field(default_factory=dict)
     cast: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # show id -> credits
     networks: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -48,6 +49,7 @@ class CatalogBatch:
         return {
             "shows": len(self.shows),
             "episodes": len(self.episodes),
+            "seasons": len(self.seasons),
             "people": len(self.people),
             "networks": len(self.networks),
             "webchannels": len(self.webchannels),
@@ -164,6 +166,19 @@ def add_show(batch: CatalogBatch, show: Any, source: str, path: str) -> None:
                 }
             )
 
+    seasons = embedded.get("seasons")
+    if seasons is not None:
+        if not isinstance(seasons, list):
+            raise CatalogError(source, f"{path}._embedded.seasons", "expected an array")
+        for i, season in enumerate(seasons):
+            s_path = f"{path}._embedded.seasons[{i}]"
+            season_id = _require_id(season, source, s_path)
+            if season.get("number") is not None and _opt_int(season.get("number")) is None:
+                raise CatalogError(source, f"{s_path}.number", "expected an integer or null")
+            batch.seasons.append(
+                {"id": season_id, "show_id": show_id, "number": _opt_int(season.get("number")), "data": _dumps(season)}
+            )
+
     cast = embedded.get("cast")
     if cast is not None:
         if not isinstance(cast, list):
@@ -259,6 +274,11 @@ async def write_batch(conn: Conn, batch: CatalogBatch, synced_at: int | None = N
         batch.episodes,
     )
     await conn.execute_many(
+        "INSERT INTO seasons (id, show_id, number, data) VALUES (:id, :show_id, :number, :data) "
+        "ON CONFLICT (id) DO UPDATE SET show_id = excluded.show_id, number = excluded.number, data = excluded.data",
+        batch.seasons,
+    )
+    await conn.execute_many(
         "INSERT INTO people (id, name, search_name, updated, data) VALUES (:id, :name, :search_name, :updated, :data) "
         "ON CONFLICT (id) DO UPDATE SET name = excluded.name, search_name = excluded.search_name, "
         "updated = excluded.updated, data = excluded.data",
@@ -291,7 +311,7 @@ async def import_files(db: Database, paths: list[Path], on_shows: ProgressCallba
     changes nothing; files before it stay imported (each is complete in itself).
     `on_shows(file, n)` reports progress as chunks of shows are written.
     """
-    totals = {"files": 0, "shows": 0, "episodes": 0, "people": 0, "networks": 0, "webchannels": 0}
+    totals = {"files": 0, "shows": 0, "episodes": 0, "seasons": 0, "people": 0, "networks": 0, "webchannels": 0}
     for path in paths:
         batches = parse_file(path)
         async with db.transaction() as conn:

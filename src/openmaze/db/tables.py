@@ -107,6 +107,9 @@ pairings = Table(
     Column("expires_at", BigInteger, nullable=False),
     Column("confirmed_at", BigInteger, nullable=True),
     Column("api_key_id", Integer, ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True),
+    # Epoch milliseconds of the last poll that was answered, so the poll-rate rule holds
+    # across workers (seconds would be too coarse for a 5 s minimum spacing).
+    Column("last_poll_ms", BigInteger, nullable=True),
 )
 
 # --- catalog --------------------------------------------------------------------------
@@ -162,6 +165,17 @@ episodes = Table(
     Column("data", Text, nullable=False),
     Index("ix_episodes_show_season_number", "show_id", "season", "number"),
     Index("ix_episodes_show_airdate", "show_id", "airdate"),
+)
+
+seasons = Table(
+    "seasons",
+    metadata,
+    # TVmaze's own season ids, as the source gave them (`/shows/{id}/seasons`).
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("show_id", Integer, ForeignKey("shows.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=True),
+    Column("data", Text, nullable=False),
+    Index("ix_seasons_show_number", "show_id", "number"),
 )
 
 people = Table(

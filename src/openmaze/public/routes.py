@@ -1,7 +1,176 @@
-"""Routes of this domain (filled in by its issue)."""
+"""The public catalog API at the root (`/shows/1`, `/lookup/shows?thetvdb=81189`), in
+TVmaze's shapes and status conventions. HTTP in and out only; the rules live in
+`service` and `search`. No authentication; an optional per-address rate limit."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date
+from typing import Annotated, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Path, Query, Request
+from starlette.responses import Response
+
+from openmaze.errors import ApiError
+from openmaze.public import service
+from openmaze.public.http import PUBLIC_ERRORS, cache_headers, public_json, public_rate_limit
+from openmaze.public.search import SINGLE_THRESHOLD, search
+
+router = APIRouter(tags=["public catalog"], dependencies=[Depends(public_rate_limit)], responses=PUBLIC_ERRORS)
+
+ShowId = Annotated[int, Path(ge=0, le=service.MAX_ID, description="TVmaze show id")]
+EpisodeId = Annotated[int, Path(ge=0, le=service.MAX_ID, description="TVmaze episode id")]
+PersonId = Annotated[int, Path(ge=0, le=service.MAX_ID, description="TVmaze person id")]
+Embed = Annotated[str | None, Query(description="One embed, or several separated by commas")]
+EmbedList = Annotated[list[str], Query(alias="embed[]", description="Embeds as a list: embed[]=a&embed[]=b")]
+SearchQuery = Annotated[str | None, Query(description="What to look for (case, accents and punctuation ignored)")]
+
+
+def _embeds(embed: str | None, embed_list: list[str], allowed: frozenset[str]) -> list[str]:
+    return service.parse_embeds([*([embed] if embed is not None else []), *embed_list], allowed)
+
+
+def _query(q: str | None) -> str:
+    if q is None:
+        raise ApiError(400, "Missing required parameters: q")
+    return q
+
+
+@router.get("/shows/{show_id}", summary="Show main information (embed: episodes, cast, seasons, next/previousepisode)")
+async def get_show(request: Request, show_id: ShowId, embed: Embed = None, embed_list: EmbedList = []) -> Response:  # noqa: B006
+    embeds = _embeds(embed, embed_list, service.SHOW_EMBEDS)
+    async with request.app.state.db.read() as conn:
+        return public_json(request, await service.show_object(conn, show_id, embeds))
+
+
+@router.get("/shows/{show_id}/episodes", summary="Show episode list (specials with ?specials=1)")
+async def get_show_episodes(
+    request: Request,
+    show_id: ShowId,
+    specials: Annotated[int, Query(description="1: include specials, in airing order")] = 0,
+) -> Response:
+    async with request.app.state.db.read() as conn:
+        return public_json(request, await service.show_episodes(conn, show_id, specials=bool(specials)))
+
+
+@router.get("/shows/{show_id}/episodebynumber", summary="Episode by season and number")
+async def get_episode_by_number(
+    request: Request,
+    show_id: ShowId,
+    season: Annotated[int, Query(ge=0, le=service.MAX_ID)],
+    number: Annotated[int, Query(ge=0, le=service.MAX_ID)],
+) -> Response:
+    async with request.app.state.db.read() as conn:
+        return public_json(request, await service.episode_by_number(conn, show_id, season, number))
+
+
+@router.get("/shows/{show_id}/episodesbydate", summary="Episodes aired on a date (404 if none)")
+async def get_episodes_by_date(
+    request: Request, show_id: ShowId, date_: Annotated[str, Query(alias="date", description="YYYY-MM-DD")]
+) -> Response:
+    try:
+        airdate = date.fromisoformat(date_)
+    except ValueError:
+        raise ApiError(422, "Data validation failed.", {"date": ["Expected a date as YYYY-MM-DD"]}) from None
+    async with request.app.state.db.read() as conn:
+        return public_json(request, await service.episodes_by_date(conn, show_id, airdate.isoformat()))
+
+
+@router.get("/shows/{show_id}/seasons", summary="Show seasons")
+async def get_show_seasons(request: Request, show_id: ShowId) -> Response:
+    async with request.app.state.db.read() as conn:
+        return public_json(request, await service.show_seasons(conn, show_id, check=True))
+
+
+@router.get("/shows/{show_id}/cast", summary="Show cast")
+async def get_show_cast(request: Request, show_id: ShowId) -> Response:
+    async with request.app.state.db.read() as conn:
+        return public_json(request, await service.show_cast(conn, show_id))
+
+
+@router.get("/shows", summary="Show index: 250 shows per page by id (page N: ids N*250..N*250+249)")
+async def get_shows_page(
+    request: Request, page: Annotated[int, Query(ge=0, le=service.MAX_ID // service.SHOWS_PER_PAGE - 1)] = 0
+) -> Response:
+    async with request.app.state.db.read() as conn:
+        return public_json(request, await service.shows_page(conn, page))
+
+
+@router.get("/episodes/{episode_id}", summary="Episode main information (embed: show)")
+async def get_episode(
+    request: Request,
+    episode_id: EpisodeId,
+    embed: Embed = None,
+    embed_list: EmbedList = [],  # noqa: B006
+) -> Response:
+    embeds = _embeds(embed, embed_list, service.EPISODE_EMBEDS)
+    async with request.app.state.db.read() as conn:
+        return public_json(request, await service.episode_object(conn, episode_id, embeds))
+
+
+@router.get("/people/{person_id}", summary="Person main information")
+async def get_person(request: Request, person_id: PersonId) -> Response:
+    async with request.app.state.db.read() as conn:
+        return public_json(request, await service.person_object(conn, person_id))
+
+
+@router.get("/search/shows", summary="Show search: up to 10 results as {score, show}, best first")
+async def search_shows(request: Request, q: SearchQuery = None) -> Response:
+    query = _query(q)
+    async with request.app.state.db.read() as conn:
+        hits = await search(conn, "shows", query)
+    return public_json(request, [{"score": h.score, "show": h.data} for h in hits])
+
+
+@router.get("/singlesearch/shows", summary="The single best show for a query (404 if none)")
+async def singlesearch_shows(
+    request: Request,
+    q: SearchQuery = None,
+    embed: Embed = None,
+    embed_list: EmbedList = [],  # noqa: B006
+) -> Response:
+    query = _query(q)
+    embeds = _embeds(embed, embed_list, service.SHOW_EMBEDS)
+    async with request.app.state.db.read() as conn:
+        hits = await search(conn, "shows", query, limit=1, min_score=SINGLE_THRESHOLD)
+        if not hits:
+            raise service.not_found()
+        return public_json(request, await service.show_object(conn, hits[0].id, embeds))
+
+
+@router.get(
+    "/lookup/shows",
+    summary="Show by external id: a 301 to /shows/{id}, or a 404 with the body null",
+    responses={
+        301: {"description": "Found: `Location` is the show"},
+        404: {"description": "No show has that id: the body is `null`", "content": {"application/json": {}}},
+    },
+)
+async def lookup_shows(
+    request: Request,
+    tvrage: Annotated[str | None, Query(description="TVRage id")] = None,
+    thetvdb: Annotated[str | None, Query(description="TheTVDB id")] = None,
+    imdb: Annotated[str | None, Query(description="IMDb id, tt0944947")] = None,
+) -> Response:
+    async with request.app.state.db.read() as conn:
+        show_id = await service.lookup_show(conn, tvrage, thetvdb, imdb)
+    headers = cache_headers(request)
+    if show_id is None:
+        return Response(b"null", status_code=404, media_type="application/json", headers=headers)
+    headers["Location"] = str(request.base_url).rstrip("/") + f"/shows/{show_id}"
+    return Response(status_code=301, headers=headers)
+
+
+@router.get("/search/people", summary="People search: up to 10 results as {score, person}, best first")
+async def search_people(request: Request, q: SearchQuery = None) -> Response:
+    query = _query(q)
+    async with request.app.state.db.read() as conn:
+        hits = await search(conn, "people", query)
+    return public_json(request, [{"score": h.score, "person": h.data} for h in hits])
+
+
+@router.get("/updates/shows", summary="Show ids with their last update time (epoch), optionally recent only")
+async def show_updates(
+    request: Request, since: Annotated[Literal["day", "week", "month"] | None, Query()] = None
+) -> Response:
+    async with request.app.state.db.read() as conn:
+        return public_json(request, await service.show_updates(conn, since))

@@ -1,0 +1,351 @@
+"""Mirroring shows (with episodes, specials, seasons, cast and people) from a
+TVmaze-compatible upstream, written through the catalog importer.
+
+Scopes:
+- `shows`: the given ids, fetched whatever their state.
+- `all`: the whole upstream catalog. The first run pages `/shows?page=N` until a 404,
+  fetching every show it lacks or holds in an older version; later runs are incremental.
+- `local` (the default, and what the schedule runs): refresh shows already held here.
+- `followed`: refresh the shows some user follows.
+
+Incremental runs read `/updates/shows` (with the narrowest `since` window that covers the
+time since this scope's last check) and fetch only the shows whose `updated` is newer than
+the stored one. Comparing `updated` values rather than trusting the window makes a wider
+window merely larger, never wrong.
+
+Resumable: every show is written in its own transaction, the paging position is saved
+after each page, and the last-check time only after a run completes. An interrupted run
+leaves a consistent catalog; the next run skips what is already current.
+
+A show the upstream answers with 404 is kept (users' marks point at it) and flagged
+`missing_upstream`; so are shows absent from an upstream index page that covers their id.
+Episodes that vanished upstream are pruned unless some user marked or voted on them.
+
+Only one sync runs at a time per database (a lock row in `sync_state` with an expiry),
+whether started by the CLI or by the schedule in one of several server workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from openmaze.catalog.importer import CatalogError, parse_document, write_batch
+from openmaze.catalog.upstream import Upstream, UpstreamError
+from openmaze.db.database import Conn, Database, in_list, list_param
+
+log = logging.getLogger("openmaze.sync")
+
+Scope = Literal["shows", "all", "local", "followed"]
+PAGE_SIZE = 250
+LOCK_KEY = "sync.lock"
+LOCK_TTL = 15 * 60
+_WINDOWS = (("day", 86_400), ("week", 7 * 86_400), ("month", 30 * 86_400))
+# Slack for clock differences and for shows updated while the previous check ran.
+_WINDOW_SLACK = 3600
+
+__all__ = ["Reporter", "SyncBusy", "SyncReport", "UpstreamError", "sync_catalog"]
+
+
+class SyncBusy(RuntimeError):
+    """Another sync holds the lock."""
+
+
+class Reporter(Protocol):
+    def stage(self, description: str, total: int | None) -> None: ...
+
+    def advance(self, n: int = 1) -> None: ...
+
+
+class _Silent:
+    def stage(self, description: str, total: int | None) -> None:
+        pass
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+
+@dataclass
+class SyncReport:
+    fetched: list[int] = field(default_factory=list)
+    unchanged: int = 0
+    missing: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    pages: int = 0
+    requests: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.fetched)} show(s) fetched, {self.unchanged} unchanged, "
+            f"{len(self.missing)} missing upstream, {len(self.failed)} malformed, "
+            f"{self.pages} index page(s), {self.requests} request(s)"
+        )
+
+
+# --- state ----------------------------------------------------------------------------
+
+
+async def get_state(conn: Conn, key: str) -> str | None:
+    value: str | None = await conn.fetch_val("SELECT value FROM sync_state WHERE key = :key", {"key": key})
+    return value
+
+
+async def set_state(conn: Conn, key: str, value: str) -> None:
+    await conn.execute(
+        "INSERT INTO sync_state (key, value) VALUES (:key, :value) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        {"key": key, "value": value},
+    )
+
+
+async def delete_state(conn: Conn, key: str) -> None:
+    await conn.execute("DELETE FROM sync_state WHERE key = :key", {"key": key})
+
+
+def _lock_value(owner: str, now: int) -> str:
+    # The expiry first, zero-padded, so "expired" is a plain string comparison in SQL.
+    return f"{now + LOCK_TTL:012d}:{owner}"
+
+
+async def claim_lock(db: Database, owner: str, force: bool = False) -> str:
+    """Take the sync lock; `force` takes it over from a sync that died without releasing
+    it (it would otherwise expire LOCK_TTL after that sync's last progress)."""
+    now = int(time.time())
+    value = _lock_value(owner, now)
+    # With force, every held lock counts as expired.
+    expired = "999999999999" if force else f"{now:012d}"
+    async with db.transaction() as conn:
+        claimed = await conn.fetch_val(
+            "INSERT INTO sync_state (key, value) VALUES (:key, :value) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE sync_state.value < :expired "
+            "RETURNING key",
+            {"key": LOCK_KEY, "value": value, "expired": expired},
+        )
+    if claimed is None:
+        raise SyncBusy(
+            "another catalog sync is running (it holds the lock in sync_state); if it was killed, "
+            f"the lock expires {LOCK_TTL // 60} minutes after its last progress, or use --force"
+        )
+    return value
+
+
+async def renew_lock(conn: Conn, held: str) -> str:
+    owner = held.split(":", 1)[1]
+    value = _lock_value(owner, int(time.time()))
+    if value != held:
+        await conn.execute(
+            "UPDATE sync_state SET value = :value WHERE key = :key AND value = :held",
+            {"key": LOCK_KEY, "value": value, "held": held},
+        )
+    return value
+
+
+async def release_lock(db: Database, held: str) -> None:
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM sync_state WHERE key = :key AND value = :held", {"key": LOCK_KEY, "held": held})
+
+
+# --- the run --------------------------------------------------------------------------
+
+
+class _Run:
+    def __init__(self, db: Database, upstream: Upstream, reporter: Reporter, lock: str) -> None:
+        self.db = db
+        self.upstream = upstream
+        self.reporter = reporter
+        self.lock = lock
+        self.report = SyncReport()
+
+    async def fetch_and_store(self, show_id: int) -> None:
+        """One show, complete, in one transaction; a 404 flags it."""
+        show = await self.upstream.get_json(f"/shows/{show_id}", [("embed[]", "cast"), ("embed[]", "seasons")])
+        episodes = None
+        if show is not None:
+            # The episodes embed leaves specials out; the list endpoint can include them.
+            episodes = await self.upstream.get_json(f"/shows/{show_id}/episodes", {"specials": "1"})
+        if show is None or episodes is None:
+            await self.flag_missing([show_id])
+            return
+        if not isinstance(show, dict):
+            self.report.failed.append(show_id)
+            log.error("upstream show %s is not an object; skipped", show_id)
+            return
+        embedded = show.get("_embedded")
+        show["_embedded"] = {**(embedded if isinstance(embedded, dict) else {}), "episodes": episodes}
+        try:
+            batch = parse_document(show, f"{self.upstream.base_url}/shows/{show_id}")
+        except CatalogError as exc:
+            self.report.failed.append(show_id)
+            log.error("upstream show %s is malformed, skipped: %s", show_id, exc)
+            return
+        served = batch.shows[0]["id"]
+        async with self.db.transaction() as conn:
+            await write_batch(conn, batch, synced_at=int(time.time()))
+            await _prune(conn, served, [e["id"] for e in batch.episodes], [s["id"] for s in batch.seasons])
+            self.lock = await renew_lock(conn, self.lock)
+        self.report.fetched.append(served)
+        if served != show_id:
+            # The upstream answered with another show (merged into it): the one asked for
+            # is gone, and its episodes are not the other show's to prune.
+            await self.flag_missing([show_id])
+
+    async def flag_missing(self, ids: Sequence[int]) -> None:
+        if not ids:
+            return
+        async with self.db.transaction() as conn:
+            flagged = await conn.fetch_all(
+                f"UPDATE shows SET missing_upstream = TRUE WHERE {in_list(conn, 'id', 'ids')} "
+                "AND missing_upstream = FALSE RETURNING id",
+                {"ids": list_param(conn, list(ids))},
+            )
+        for row in flagged:
+            log.warning("show %s is gone upstream; kept here and flagged missing_upstream", row[0])
+        self.report.missing.extend(int(i) for i in ids if i not in self.report.missing)
+
+    async def fetch_many(self, ids: Sequence[int], description: str) -> None:
+        self.reporter.stage(description, len(ids))
+        for show_id in ids:
+            await self.fetch_and_store(show_id)
+            self.reporter.advance()
+
+    # -- scopes
+
+    async def explicit(self, ids: Sequence[int]) -> None:
+        await self.fetch_many(list(dict.fromkeys(ids)), "fetching shows")
+
+    async def page_all(self) -> bool:
+        """Page through the upstream index from where the last run stopped. True once the
+        index is exhausted (the full mirror is complete)."""
+        async with self.db.transaction() as conn:
+            page = int(await get_state(conn, "all.next_page") or 0)
+            if await get_state(conn, "all.started_at") is None:
+                await set_state(conn, "all.started_at", str(int(time.time())))
+        self.reporter.stage("mirroring the upstream index", None)
+        while True:
+            listing = await self.upstream.get_json("/shows", {"page": str(page)})
+            if listing is None:
+                break
+            if not isinstance(listing, list):
+                raise UpstreamError(f"/shows?page={page}: expected an array")
+            self.report.pages += 1
+            upstream = {int(s["id"]): s.get("updated") for s in listing if isinstance(s, dict) and "id" in s}
+            async with self.db.read() as conn:
+                local = await _local_updated(conn, list(upstream))
+                in_range = await conn.fetch_all(
+                    "SELECT id FROM shows WHERE id >= :low AND id < :high",
+                    {"low": page * PAGE_SIZE, "high": (page + 1) * PAGE_SIZE},
+                )
+            stale = [i for i, updated in upstream.items() if i not in local or _newer(updated, local[i])]
+            self.report.unchanged += len(upstream) - len(stale)
+            for show_id in stale:
+                await self.fetch_and_store(show_id)
+                self.reporter.advance()
+            await self.flag_missing([r[0] for r in in_range if r[0] not in upstream])
+            page += 1
+            async with self.db.transaction() as conn:
+                await set_state(conn, "all.next_page", str(page))
+                self.lock = await renew_lock(conn, self.lock)
+        async with self.db.transaction() as conn:
+            started = await get_state(conn, "all.started_at") or str(int(time.time()))
+            # Changes made upstream while paging are caught by the next incremental run.
+            await set_state(conn, "updates.checked_at.all", started)
+            await set_state(conn, "all.complete", str(int(time.time())))
+            await delete_state(conn, "all.next_page")
+            await delete_state(conn, "all.started_at")
+        return True
+
+    async def incremental(self, scope: Scope) -> None:
+        started = int(time.time())
+        async with self.db.read() as conn:
+            checked = await get_state(conn, f"updates.checked_at.{scope}")
+        since = _window(started - int(checked)) if checked else None
+        self.reporter.stage(f"checking /updates/shows (since={since or 'ever'})", None)
+        updates = await self.upstream.get_json("/updates/shows", {"since": since} if since else None)
+        if not isinstance(updates, dict):
+            raise UpstreamError("/updates/shows: expected an object of show id -> updated")
+        changed = {int(k): v for k, v in updates.items() if str(k).isdigit()}
+        async with self.db.read() as conn:
+            local = await _local_updated(conn, list(changed))
+            if scope == "followed":
+                # Across all users: which shows anyone follows (not one user's data).
+                followed = {r[0] for r in await conn.fetch_all("SELECT DISTINCT show_id FROM followed_shows")}
+                local = {k: v for k, v in local.items() if k in followed}
+        if scope == "all":
+            stale = [i for i, u in changed.items() if i not in local or _newer(u, local[i])]
+        else:
+            stale = [i for i, u in changed.items() if i in local and _newer(u, local[i])]
+        self.report.unchanged += len(changed) - len(stale)
+        await self.fetch_many(sorted(stale), "fetching changed shows")
+        async with self.db.transaction() as conn:
+            await set_state(conn, f"updates.checked_at.{scope}", str(started))
+
+
+def _newer(upstream: Any, local: int | None) -> bool:
+    if local is None:
+        return True
+    return not isinstance(upstream, int) or upstream > local
+
+
+def _window(elapsed: int) -> str | None:
+    for name, seconds in _WINDOWS:
+        if elapsed + _WINDOW_SLACK <= seconds:
+            return name
+    return None
+
+
+async def _local_updated(conn: Conn, ids: Sequence[int]) -> dict[int, int | None]:
+    if not ids:
+        return {}
+    rows = await conn.fetch_all(
+        f"SELECT id, updated FROM shows WHERE {in_list(conn, 'id', 'ids')}", {"ids": list_param(conn, list(ids))}
+    )
+    return {int(r[0]): r[1] for r in rows}
+
+
+async def _prune(conn: Conn, show_id: int, episode_ids: list[int], season_ids: list[int]) -> None:
+    """Drop episodes and seasons the upstream no longer lists, unless users' data points
+    at them (marks and votes are never lost to a sync)."""
+    await conn.execute(
+        f"DELETE FROM episodes WHERE show_id = :show_id AND NOT ({in_list(conn, 'id', 'keep')}) "
+        "AND NOT EXISTS (SELECT 1 FROM marked_episodes m WHERE m.episode_id = episodes.id) "
+        "AND NOT EXISTS (SELECT 1 FROM episode_votes v WHERE v.episode_id = episodes.id)",
+        {"show_id": show_id, "keep": list_param(conn, episode_ids)},
+    )
+    await conn.execute(
+        f"DELETE FROM seasons WHERE show_id = :show_id AND NOT ({in_list(conn, 'id', 'keep')})",
+        {"show_id": show_id, "keep": list_param(conn, season_ids)},
+    )
+
+
+async def sync_catalog(
+    db: Database,
+    upstream: Upstream,
+    scope: Scope = "local",
+    show_ids: Iterable[int] = (),
+    reporter: Reporter | None = None,
+    force: bool = False,
+) -> SyncReport:
+    """Run one sync; raises SyncBusy if another holds the lock, UpstreamError if the
+    upstream keeps failing (everything written before that stays written)."""
+    lock = await claim_lock(db, uuid.uuid4().hex, force)
+    run = _Run(db, upstream, reporter or _Silent(), lock)
+    try:
+        if scope == "shows":
+            await run.explicit(list(show_ids))
+        elif scope == "all":
+            async with db.read() as conn:
+                complete = await get_state(conn, "all.complete") is not None
+            if not complete:
+                await run.page_all()
+            else:
+                await run.incremental("all")
+        else:
+            await run.incremental(scope)
+    finally:
+        run.report.requests = upstream.requests
+        await release_lock(db, run.lock)
+    return run.report

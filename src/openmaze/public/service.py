@@ -1,0 +1,316 @@
+"""The public catalog API's rules: plain functions over a connection, returning what the
+routes serialise. Catalog objects are stored as their JSON text and spliced into
+responses (`orjson.Fragment`); a stored object is parsed only where its content has to
+change (a show's previous/next episode links, which move with the clock).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from openmaze.catalog.importer import normalize_imdb
+from openmaze.db.database import Conn
+from openmaze.errors import ApiError
+
+Fragment = orjson.Fragment
+
+SHOWS_PER_PAGE = 250
+MAX_ID = 2**31 - 1
+SHOW_EMBEDS = frozenset({"episodes", "cast", "nextepisode", "previousepisode", "seasons"})
+EPISODE_EMBEDS = frozenset({"show"})
+UPDATE_WINDOWS = {"day": 86_400, "week": 7 * 86_400, "month": 30 * 86_400}
+
+
+def not_found(message: str = "Page not found.") -> ApiError:
+    return ApiError(404, message)
+
+
+def parse_embeds(values: Iterable[str], allowed: frozenset[str]) -> list[str]:
+    """`?embed=cast` and `?embed[]=episodes&embed[]=cast` (in request order, no repeats).
+    An unknown embed is a 400, as on TVmaze."""
+    wanted: list[str] = []
+    for value in values:
+        for name in value.split(","):
+            name = name.strip()
+            if not name:
+                continue
+            if name not in allowed:
+                raise ApiError(400, "Invalid embed type")
+            if name not in wanted:
+                wanted.append(name)
+    return wanted
+
+
+def with_embedded(data: str, embedded: dict[str, Any]) -> Fragment:
+    """Splice `_embedded` into a stored object's JSON text without parsing it."""
+    if not embedded:
+        return Fragment(data)
+    body = data.rstrip()
+    emb = orjson.dumps(embedded).decode()
+    separator = "" if body[:-1].rstrip().endswith("{") else ","  # an empty object needs no comma
+    return Fragment(f'{body[:-1]}{separator}"_embedded":{emb}}}')
+
+
+# --- shows ----------------------------------------------------------------------------
+
+
+def _now_stamp() -> str:
+    # Airstamps are stored as TVmaze gives them: ISO 8601 in UTC with "+00:00".
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+@dataclass
+class Adjacent:
+    previous: Any | None
+    next: Any | None
+
+
+async def adjacent_episodes(conn: Conn, show_id: int) -> Adjacent | None:
+    """The last aired and the next episode by airstamp; None if the show has no dated
+    episodes here (its stored links are then the source's)."""
+    now = _now_stamp()
+    prev = await conn.fetch_one(
+        "SELECT id, data FROM episodes WHERE show_id = :id AND airstamp IS NOT NULL AND airstamp <= :now "
+        "ORDER BY airstamp DESC, id DESC LIMIT 1",
+        {"id": show_id, "now": now},
+    )
+    nxt = await conn.fetch_one(
+        "SELECT id, data FROM episodes WHERE show_id = :id AND airstamp IS NOT NULL AND airstamp > :now "
+        "ORDER BY airstamp, id LIMIT 1",
+        {"id": show_id, "now": now},
+    )
+    if prev is None and nxt is None:
+        return None
+    return Adjacent(prev, nxt)
+
+
+def _base_of(show: dict[str, Any]) -> str:
+    """The API host this show's own links use, so computed links match them."""
+    href = ((show.get("_links") or {}).get("self") or {}).get("href") or ""
+    marker = f"/shows/{show.get('id')}"
+    return href[: -len(marker)] if href.endswith(marker) else "https://api.tvmaze.com"
+
+
+def _episode_link(base: str, row: Any) -> dict[str, Any]:
+    name = orjson.loads(row["data"]).get("name")
+    return {"href": f"{base}/episodes/{row['id']}", "name": name}
+
+
+async def show_object(conn: Conn, show_id: int, embeds: list[str]) -> Fragment:
+    data = await conn.fetch_val("SELECT data FROM shows WHERE id = :id", {"id": show_id})
+    if data is None:
+        raise not_found()
+    return await build_show(conn, show_id, data, embeds)
+
+
+async def build_show(conn: Conn, show_id: int, data: str, embeds: list[str]) -> Fragment:
+    adjacent = await adjacent_episodes(conn, show_id)
+    if adjacent is None and not embeds:
+        return Fragment(data)
+    show: dict[str, Any] = orjson.loads(data)
+    if adjacent is not None:
+        base = _base_of(show)
+        links = {"self": (show.get("_links") or {}).get("self") or {"href": f"{base}/shows/{show_id}"}}
+        if adjacent.previous is not None:
+            links["previousepisode"] = _episode_link(base, adjacent.previous)
+        if adjacent.next is not None:
+            links["nextepisode"] = _episode_link(base, adjacent.next)
+        show["_links"] = links
+    embedded: dict[str, Any] = {}
+    for name in embeds:
+        if name == "episodes":
+            embedded["episodes"] = await show_episodes(conn, show_id, specials=False, check=False)
+        elif name == "cast":
+            embedded["cast"] = await show_cast(conn, show_id, check=False)
+        elif name == "seasons":
+            embedded["seasons"] = await show_seasons(conn, show_id)
+        elif name in ("previousepisode", "nextepisode"):
+            row = None
+            if adjacent is not None:
+                row = adjacent.previous if name == "previousepisode" else adjacent.next
+            else:
+                row = await _linked_episode(conn, show, name)
+            if row is not None:
+                embedded[name] = Fragment(row["data"])
+    if embedded:
+        show["_embedded"] = embedded
+    return Fragment(orjson.dumps(show))
+
+
+async def _linked_episode(conn: Conn, show: dict[str, Any], link: str) -> Any | None:
+    href = ((show.get("_links") or {}).get(link) or {}).get("href") or ""
+    tail = href.rsplit("/", 1)[-1]
+    if not tail.isdigit() or int(tail) > MAX_ID:
+        return None
+    return await conn.fetch_one("SELECT id, data FROM episodes WHERE id = :id", {"id": int(tail)})
+
+
+async def _require_show(conn: Conn, show_id: int) -> None:
+    if await conn.fetch_val("SELECT 1 FROM shows WHERE id = :id", {"id": show_id}) is None:
+        raise not_found()
+
+
+async def show_episodes(conn: Conn, show_id: int, specials: bool, check: bool = True) -> list[Fragment]:
+    """Regular episodes by season and number; with specials, each season in airing order
+    (where TVmaze places its specials)."""
+    if check:
+        await _require_show(conn, show_id)
+    if specials:
+        sql = (
+            "SELECT data FROM episodes WHERE show_id = :id "
+            "ORDER BY season, CASE WHEN airstamp IS NULL THEN 1 ELSE 0 END, airstamp, number, id"
+        )
+    else:
+        sql = "SELECT data FROM episodes WHERE show_id = :id AND number IS NOT NULL ORDER BY season, number, id"
+    return [Fragment(r[0]) for r in await conn.fetch_all(sql, {"id": show_id})]
+
+
+async def episode_by_number(conn: Conn, show_id: int, season: int, number: int) -> Fragment:
+    await _require_show(conn, show_id)
+    data = await conn.fetch_val(
+        "SELECT data FROM episodes WHERE show_id = :id AND season = :season AND number = :number ORDER BY id LIMIT 1",
+        {"id": show_id, "season": season, "number": number},
+    )
+    if data is None:
+        raise not_found()
+    return Fragment(data)
+
+
+async def episodes_by_date(conn: Conn, show_id: int, airdate: str) -> list[Fragment]:
+    await _require_show(conn, show_id)
+    rows = await conn.fetch_all(
+        "SELECT data FROM episodes WHERE show_id = :id AND airdate = :airdate ORDER BY airstamp, number, id",
+        {"id": show_id, "airdate": airdate},
+    )
+    if not rows:  # TVmaze answers a day without episodes with a 404
+        raise not_found()
+    return [Fragment(r[0]) for r in rows]
+
+
+async def show_cast(conn: Conn, show_id: int, check: bool = True) -> list[Fragment]:
+    if check:
+        await _require_show(conn, show_id)
+    rows = await conn.fetch_all(
+        "SELECT c.data AS credit, p.data AS person FROM show_cast c JOIN people p ON p.id = c.person_id "
+        "WHERE c.show_id = :id ORDER BY c.position",
+        {"id": show_id},
+    )
+    credits = []
+    for row in rows:
+        credit = row["credit"].strip()
+        rest = credit[1:].strip()
+        # {"person": ..., then the credit's own fields}: TVmaze's key order.
+        credits.append(Fragment(f'{{"person":{row["person"]}' + ("}" if rest == "}" else "," + rest)))
+    return credits
+
+
+async def show_seasons(conn: Conn, show_id: int, check: bool = False) -> list[Any]:
+    """Stored seasons if the source gave any; else seasons derived from the episodes (with
+    no ids of their own, since TVmaze's season ids cannot be known)."""
+    if check:
+        await _require_show(conn, show_id)
+    rows = await conn.fetch_all("SELECT data FROM seasons WHERE show_id = :id ORDER BY number, id", {"id": show_id})
+    if rows:
+        return [Fragment(r[0]) for r in rows]
+    stats = await conn.fetch_all(
+        "SELECT season, SUM(CASE WHEN number IS NULL THEN 0 ELSE 1 END) AS regular, "
+        "MIN(airdate) AS first, MAX(airdate) AS last FROM episodes "
+        "WHERE show_id = :id AND season IS NOT NULL GROUP BY season ORDER BY season",
+        {"id": show_id},
+    )
+    if not stats:
+        return []
+    show = orjson.loads(await conn.fetch_val("SELECT data FROM shows WHERE id = :id", {"id": show_id}))
+    return [
+        {
+            "id": None,
+            "url": None,
+            "number": row["season"],
+            "name": "",
+            "episodeOrder": int(row["regular"]),
+            "premiereDate": row["first"],
+            "endDate": row["last"],
+            "network": show.get("network"),
+            "webChannel": show.get("webChannel"),
+            "image": None,
+            "summary": None,
+            "_links": {},
+        }
+        for row in stats
+    ]
+
+
+async def shows_page(conn: Conn, page: int) -> list[Fragment]:
+    """Page N holds the shows with ids N*250 .. N*250+249 (fewer where shows were deleted);
+    a page past the highest id is a 404."""
+    low = page * SHOWS_PER_PAGE
+    rows = await conn.fetch_all(
+        "SELECT data FROM shows WHERE id >= :low AND id < :high ORDER BY id",
+        {"low": low, "high": low + SHOWS_PER_PAGE},
+    )
+    if not rows:
+        highest = await conn.fetch_val("SELECT MAX(id) FROM shows")
+        if highest is None or highest < low:
+            raise not_found()
+    return [Fragment(r[0]) for r in rows]
+
+
+async def show_updates(conn: Conn, since: str | None) -> Fragment:
+    if since is None:
+        rows = await conn.fetch_all("SELECT id, updated FROM shows WHERE updated IS NOT NULL ORDER BY id")
+    else:
+        cutoff = int(time.time()) - UPDATE_WINDOWS[since]
+        rows = await conn.fetch_all(
+            "SELECT id, updated FROM shows WHERE updated >= :cutoff ORDER BY id", {"cutoff": cutoff}
+        )
+    return Fragment(orjson.dumps({str(r[0]): r[1] for r in rows}))
+
+
+async def lookup_show(conn: Conn, tvrage: str | None, thetvdb: str | None, imdb: str | None) -> int | None:
+    """The show id for one external id, or None (a miss)."""
+    value: int | str | None
+    if thetvdb is not None:
+        column, value = "thetvdb_id", _external_int(thetvdb)
+    elif imdb is not None:
+        column, value = "imdb_id", normalize_imdb(imdb)
+    elif tvrage is not None:
+        column, value = "tvrage_id", _external_int(tvrage)
+    else:
+        raise ApiError(400, "Specify one of the parameters tvrage, thetvdb or imdb")
+    if value is None:
+        return None
+    found: int | None = await conn.fetch_val(
+        f"SELECT id FROM shows WHERE {column} = :value ORDER BY id LIMIT 1", {"value": value}
+    )
+    return found
+
+
+def _external_int(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdigit() and int(text) <= MAX_ID else None
+
+
+# --- episodes and people --------------------------------------------------------------
+
+
+async def episode_object(conn: Conn, episode_id: int, embeds: list[str]) -> Fragment:
+    row = await conn.fetch_one("SELECT data, show_id FROM episodes WHERE id = :id", {"id": episode_id})
+    if row is None:
+        raise not_found()
+    if "show" not in embeds:
+        return Fragment(row["data"])
+    show = await conn.fetch_val("SELECT data FROM shows WHERE id = :id", {"id": row["show_id"]})
+    return with_embedded(row["data"], {"show": Fragment(show)})
+
+
+async def person_object(conn: Conn, person_id: int) -> Fragment:
+    data = await conn.fetch_val("SELECT data FROM people WHERE id = :id", {"id": person_id})
+    if data is None:
+        raise not_found()
+    return Fragment(data)

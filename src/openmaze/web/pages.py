@@ -1,0 +1,100 @@
+"""Rendering the account pages: templates, security headers, redirects, form helpers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from openmaze.web.sessions import Session, anonymous_csrf, set_anonymous_cookie
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+
+# The pages need nothing but their own stylesheet: no scripts, no frames, no foreign forms.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    # Pairing and confirmation links carry secrets in their paths: never pass them on.
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def _when(epoch: int | None) -> str:
+    if not epoch:
+        return "never"
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+templates.env.filters["when"] = _when
+
+
+def secure(response: Response) -> Response:
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    session: Session | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A page. Anonymous pages get a CSRF field (and its cookie) of their own."""
+    ctx: dict[str, Any] = {"session": session, "signup_enabled": request.app.state.settings.signup_enabled}
+    new_cookie = None
+    if session is not None:
+        ctx["csrf_token"] = session.csrf
+    else:
+        ctx["csrf_token"], new_cookie = anonymous_csrf(request)
+    ctx.update(context or {})
+    response = templates.TemplateResponse(request, name, ctx, status_code=status, headers=headers)
+    set_anonymous_cookie(request, response, new_cookie)
+    return secure(response)
+
+
+def message(request: Request, title: str, text: str, *, status: int = 200, session: Session | None = None) -> Response:
+    return render(request, "message.html", {"title": title, "text": text}, session=session, status=status)
+
+
+def csrf_failed(request: Request, session: Session | None) -> Response:
+    return message(
+        request,
+        "Form expired",
+        "This form has expired or did not come from this site. Go back, reload the page and try again.",
+        status=403,
+        session=session,
+    )
+
+
+def redirect(url: str) -> Response:
+    return secure(RedirectResponse(url, status_code=303))
+
+
+def safe_next(target: str | None, default: str = "/account") -> str:
+    """Only local paths: a login link must not send people to another site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def login_redirect(request: Request) -> Response:
+    return redirect("/login?next=" + quote(request.url.path, safe="/"))
+
+
+async def form(request: Request) -> dict[str, str]:
+    data = await request.form()
+    return {k: v for k, v in data.items() if isinstance(v, str)}

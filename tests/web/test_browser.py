@@ -1,0 +1,110 @@
+"""The whole pairing flow in a real browser (Debian's Chromium, driven by Playwright)
+against a real `openmaze serve`: the device pairs over the API, the person logs in and
+clicks Allow, the device's key works; the person revokes it and it stops working."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, expect, sync_playwright
+
+from tests.conftest import ApiUser, LiveServer, start_server, stop_server
+from tests.pairing.support import PASSWORD
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DEVICE = "Kodi/21.0 (Linux) TVmaze scrobbler/1.3"
+
+
+def _install_chromium() -> None:
+    """Debian's package, never a browser download."""
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update"], check=True, capture_output=True, env=env, timeout=600)
+    subprocess.run(["apt-get", "install", "-y", "chromium"], check=True, capture_output=True, env=env, timeout=1200)
+
+
+@pytest.fixture
+def carol(make_user: Callable[..., ApiUser]) -> ApiUser:
+    return make_user("carol", premium=1, password=PASSWORD)
+
+
+@pytest.fixture
+def browser(server: LiveServer, carol: ApiUser) -> Iterator[Browser]:
+    # Playwright's sync API keeps an event loop running on this thread while it is open,
+    # so everything that uses asyncio.run (database set-up) must happen before it starts.
+    if not CHROMIUM.exists():
+        assert shutil.which("apt-get"), "Chromium is missing and apt-get is not available to install it"
+        _install_chromium()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+    # A short poll spacing so the device may poll right after the click.
+    live = start_server(database_url, tmp_path, {"OPENMAZE_PAIRING_POLL_INTERVAL_SECONDS": "0.2"})
+    yield live
+    stop_server(live)
+
+
+def test_pair_a_device_in_the_browser_then_revoke_it(browser: Browser, server: LiveServer, carol: ApiUser) -> None:
+    device = httpx.Client(base_url=server.url, headers={"User-Agent": DEVICE}, timeout=10)
+    started = device.post("/v1/auth/start", json={"email": carol.email, "email_confirmation": False}).json()
+    assert device.post("/v1/auth/poll", json={"token": started["token"]}).status_code == 403
+
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    page = context.new_page()
+    page.goto(started["confirm_url"])
+    # Not logged in: the link leads to the login form first, then back.
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "login.png"), full_page=True)
+    page.get_by_label("Username or email").fill("carol")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name=f"Allow {DEVICE} to use your account?")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "pair-confirm.png"), full_page=True)
+    page.get_by_role("button", name="Allow").click()
+    expect(page.get_by_role("heading", name="Access allowed")).to_be_visible()
+
+    polled = device.post("/v1/auth/poll", json={"token": started["token"]})
+    assert polled.status_code == 200, polled.text
+    key = polled.json()["apikey"]
+    assert polled.json()["username"] == "carol"
+    assert device.get("/v1/auth/validate", auth=("carol", key)).json() == {"premium": 1}
+    assert device.post("/v1/auth/poll", json={"token": started["token"]}).status_code == 404
+
+    page.goto(server.url + "/account")
+    key_name = f"{DEVICE} ({datetime.now(UTC).strftime('%Y-%m-%d')})"
+    row = page.get_by_role("row").filter(has_text=key_name)
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(key[:8])
+    expect(page.get_by_text("1 (Bronze)")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+
+    page.get_by_role("button", name=f"Revoke {key_name}").click()
+    expect(page.get_by_text("The key was revoked")).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text=key_name)).to_have_count(0)
+    assert device.get("/v1/auth/validate", auth=("carol", key)).status_code == 401
+    # The other key of the account is untouched.
+    assert device.get("/v1/auth/validate", auth=carol.auth).status_code == 200
+    context.close()
+    device.close()
