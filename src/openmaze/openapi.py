@@ -9,7 +9,8 @@ new route is described correctly without work:
 - Every error status is documented with the TVmaze error body (`Error`, `ErrorWithFields` for 422s).
 - A route that authenticates (depends on `current_user`) documents 401 and 429 and Basic
   security; one that needs premium documents 403; one with path parameters documents 404;
-  one that takes a body (POST/PUT/PATCH) documents 400, 413 and 422; one with an `embed`
+  one that takes a body (POST/PUT/PATCH) documents 400, 413 and 422, as does one with
+  validated query parameters (422); one with an `embed`
   query parameter documents 400 (`Invalid embed type`).
 - Where the TVmaze contract (`spec/tvmaze-premium-openapi.yml`, served under `/v1`) describes
   an operation, its request body, query parameters and response schemas fill in what the
@@ -152,6 +153,8 @@ def _fix_operation(route: Any, method: str, op: dict[str, Any]) -> None:
         statuses.add(404)
     if method in _BODY_METHODS:
         statuses |= {400, 413, 422}
+    if dependant.query_params or dependant.header_params:
+        statuses.add(422)  # FastAPI validates them (our handler turns only path errors into 404s)
 
     spec_op = _contract_operation(route.path_format, method)
     responses: dict[str, Any] = op.setdefault("responses", {})
