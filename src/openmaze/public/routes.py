@@ -5,7 +5,7 @@ TVmaze's shapes and status conventions. HTTP in and out only; the rules live in
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
@@ -24,8 +24,8 @@ EpisodeId = Annotated[int, Path(ge=MIN_ID, le=MAX_ID, description="TVmaze episod
 PersonId = Annotated[int, Path(ge=MIN_ID, le=MAX_ID, description="TVmaze person id")]
 # Statuses a route answers beyond those `openmaze.openapi` derives from its signature; the
 # fuzz test (tests/hardening/test_fuzz.py) holds every route to its listed statuses.
-MISSING_Q = {400: {"description": "Missing required parameters: q"}}
-NOT_FOUND = {404: {"description": "Nothing matches"}}
+MISSING_Q: dict[int | str, dict[str, Any]] = {400: {"description": "Missing required parameters: q"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Nothing matches"}}
 Embed = Annotated[str | None, Query(description="One embed, or several separated by commas")]
 EmbedList = Annotated[list[str], Query(alias="embed[]", description="Embeds as a list: embed[]=a&embed[]=b")]
 SearchQuery = Annotated[str | None, Query(description="What to look for (case, accents and punctuation ignored)")]
