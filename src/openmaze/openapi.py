@@ -197,6 +197,11 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     # The contract's object schemas, for the responses and bodies taken from it.
     for name, schema in contract()["components"]["schemas"].items():
         schemas.setdefault(name, copy.deepcopy(schema))
+    # The contract says a failed bulk item's `input` is an object, but the item is echoed as
+    # sent, and an item that is not an object (`[1, "x"]`) fails for exactly that reason.
+    bulk_item = schemas.get("BulkResponse", {}).get("items", {}).get("properties", {})
+    if "input" in bulk_item:
+        bulk_item["input"] = {"description": "The item as sent, whatever JSON value it was (in case of error)"}
     schemas.setdefault("Error", ERROR_SCHEMA)
     schemas.setdefault("ErrorWithFields", VALIDATION_ERROR_SCHEMA)
     doc["components"].setdefault("securitySchemes", {})["basicAuth"] = {
