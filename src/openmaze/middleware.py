@@ -53,6 +53,7 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        chunked = False
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
@@ -62,7 +63,15 @@ class BodySizeLimit:
                 if too_large:
                     await self._refuse(scope, receive, send)
                     return
-                break
+            elif name == b"transfer-encoding":
+                chunked = True
+        if not chunked:
+            # No body, or one whose declared length is within the limit: the HTTP parser
+            # delivers no more than Content-Length bytes, so there is nothing to count.
+            # Skipping the wrappers saves two closures and two extra awaits per message on
+            # every request (the GETs that make up most traffic).
+            await self.app(scope, receive, send)
+            return
         received = 0
         started = False
 

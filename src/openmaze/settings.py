@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     signup_enabled: bool = Field(default=False, description="Allow self-signup on the web pages")
     web_session_days: int = Field(default=14, description="How long a web login lasts")
     trust_proxy_headers: bool = Field(default=False, description="Use X-Forwarded-For/-Proto from a reverse proxy")
+    telemetry: bool = Field(
+        default=False,
+        description="FastAPI's native OpenTelemetry spans, metrics and logs (needs an OpenTelemetry SDK "
+        "configured); off by default because its per-request checks cost ~5% even with no exporter",
+    )
 
     # catalog mirror
     sync_upstream: str = Field(default="https://api.tvmaze.com", description="TVmaze-compatible catalog upstream")

@@ -235,6 +235,17 @@ class PgConn:
             await self.raw.executemany(stmt.sql, [self._args(stmt, r) for r in rows])
 
 
+async def _keep_session(conn: Any) -> None:
+    """Pool release without asyncpg's default reset query.
+
+    By default every release runs `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL` - one more round trip per request, to undo session state that openmaze never
+    creates (no advisory locks, LISTEN, SET or cursors outside a transaction). asyncpg
+    still rolls back an open transaction before calling this, so a connection always goes
+    back to the pool idle. Whoever adds session state must add its reset here.
+    """
+
+
 class PostgresDatabase:
     dialect = "postgresql"
 
@@ -248,7 +259,9 @@ class PostgresDatabase:
         if self._pool is None:
             import asyncpg
 
-            self._pool = await asyncpg.create_pool(self.url, min_size=self.min_size, max_size=self.max_size)
+            self._pool = await asyncpg.create_pool(
+                self.url, min_size=self.min_size, max_size=self.max_size, reset=_keep_session
+            )
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -289,3 +302,31 @@ def list_param(conn: Conn, values: Sequence[Any]) -> Any:
     if conn.dialect == "postgresql":
         return list(values)
     return orjson.dumps(list(values)).decode()
+
+
+_COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def json_rows_sql(dialect: str, select: str, columns: Sequence[str], order_by: str | None = None) -> str:
+    """A statement whose one value is the JSON array `[{column: value, ...}, ...]` of
+    `select`'s rows, in `select`'s order, built inside the database.
+
+    For lists of many small objects this is the fast path: SQLite's and PostgreSQL's C
+    JSON functions replace a Python row object, a dict and orjson's walk per item. Measured
+    in `bench/` on this machine: 5,000 marks 8.3 -> 1.6 ms, 300 follows 110 -> 67 us
+    (fastest of 200). Pass the text to the response as `orjson.Fragment` (`responses.Raw`).
+    Values: numbers, strings and NULLs come out as JSON numbers, strings and null; SQLite
+    has no booleans (0/1 come out as numbers), so do not use it for boolean columns.
+    `select` must name exactly `columns` (aliases allowed) and may use `ORDER BY`: SQLite
+    never flattens an ordered subquery into an aggregate, and PostgreSQL aggregates a
+    sorted subquery in its order; the aggregate is ordered explicitly on PostgreSQL anyway
+    when `order_by` (a column of `columns`) is given.
+    """
+    for column in (*columns, *([order_by] if order_by else [])):
+        if not _COLUMN.match(column):
+            raise ValueError(f"not a plain column name: {column!r}")
+    pairs = ", ".join(f"'{c}', t.{c}" for c in columns)
+    if dialect == "postgresql":
+        order = f" ORDER BY t.{order_by}" if order_by else ""
+        return f"SELECT COALESCE(json_agg(json_build_object({pairs}){order}), '[]') FROM ({select}) AS t"
+    return f"SELECT json_group_array(json_object({pairs})) FROM ({select}) AS t"

