@@ -9,8 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
-from starlette.responses import Response
+from fastapi import FastAPI
 
 from openmaze import __version__
 from openmaze.accesslog import AccessLog
@@ -22,7 +21,6 @@ from openmaze.mail import Mailer
 from openmaze.middleware import BodySizeLimit, PathNormalizer
 from openmaze.openapi import install_openapi
 from openmaze.ratelimit import RateLimiter
-from openmaze.responses import ok
 from openmaze.settings import Settings
 
 log = logging.getLogger("openmaze")
@@ -30,7 +28,7 @@ log = logging.getLogger("openmaze")
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or Settings()
-    database = db or create_database(settings.resolved_database_url())
+    database = db or create_database(settings.resolved_database_url(), settings.database_pool_size)
     secret = settings.resolved_secret_key()
 
     @asynccontextmanager
@@ -41,6 +39,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             yield
         finally:
             await schedule.stop(sync_task)
+            await app.state.limiter.close()
             await database.close()
 
     app = FastAPI(
@@ -55,7 +54,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = database
     app.state.secret = secret
     app.state.auth = Authenticator(database, secret, settings.auth_cache_seconds)
-    app.state.limiter = RateLimiter(settings.redis_url, settings.trust_proxy_headers)
+    app.state.limiter = RateLimiter(
+        settings.redis_url,
+        settings.trust_proxy_headers,
+        key_prefix=settings.redis_key_prefix,
+        timeout=settings.redis_timeout_seconds,
+    )
     app.state.mailer = Mailer(settings.smtp_url, settings.mail_from)
     # Wall-clock epoch seconds for expiry rules; tests swap it to move time without sleeping.
     app.state.clock = time.time
@@ -63,10 +67,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     install_error_handlers(app)
     _include_routers(app)
     install_openapi(app)
-
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz(request: Request) -> Response:
-        return ok({"status": "ok", "version": __version__, "rate_limits": request.app.state.limiter.status()})
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(PathNormalizer)
@@ -91,11 +91,13 @@ def _include_routers(app: FastAPI) -> None:
     # Each domain package contributes one router; the order does not matter.
     from openmaze.auth.pairing import router as pairing_router
     from openmaze.auth.routes import router as auth_router
+    from openmaze.health import router as health_router
     from openmaze.public.routes import router as public_router
     from openmaze.scrobble.routes import router as scrobble_router
     from openmaze.user.routes import router as user_router
     from openmaze.web.routes import router as web_router
 
+    app.include_router(health_router)
     app.include_router(auth_router, prefix="/v1")
     app.include_router(pairing_router, prefix="/v1")
     app.include_router(user_router, prefix="/v1")

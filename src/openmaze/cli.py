@@ -18,6 +18,7 @@ import orjson
 from openmaze import __version__
 from openmaze.auth import accounts
 from openmaze.auth.accounts import AccountError
+from openmaze.auth.secrets import random_token
 from openmaze.db.database import Conn, Database, create_database
 from openmaze.settings import Settings
 
@@ -91,6 +92,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["OPENMAZE_ACCESS_LOG"] = "false"
     url = settings.resolved_database_url()
     settings.resolved_secret_key()  # fail before starting workers if no secret can be had
+    for warning in _worker_warnings(settings, args.workers):
+        print(f"warning: {warning}", file=sys.stderr)
     _migrate(url)
     if args.demo:
         _load_demo(settings, args.host, args.port)
@@ -109,9 +112,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # openmaze's own access log (openmaze.accesslog) names the user; uvicorn's cannot.
         access_log=False,
         proxy_headers=settings.trust_proxy_headers,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         timeout_graceful_shutdown=args.graceful_timeout,
     )
     return 0
+
+
+def _worker_warnings(settings: Settings, workers: int) -> list[str]:
+    """Several workers are allowed on SQLite (it is safe: WAL, `busy_timeout`, and
+    `BEGIN IMMEDIATE` serialise writers across processes), but say what it does not give."""
+    if workers < 2:
+        return []
+    warnings = []
+    if not settings.resolved_database_url().startswith("postgres"):
+        warnings.append(
+            f"{workers} workers on SQLite: safe, but writes take turns on one file lock and all "
+            "workers must be on this host; use PostgreSQL to scale further"
+        )
+    if not settings.redis_url:
+        warnings.append(
+            f"{workers} workers without OPENMAZE_REDIS_URL: each worker keeps its own rate-limit "
+            f"counts, so every limit is effectively {workers} times higher"
+        )
+    return warnings
 
 
 def _display_host(host: str) -> str:
@@ -124,31 +147,42 @@ def _load_demo(settings: Settings, host: str, port: int) -> None:
 
     secret = settings.resolved_secret_key()
 
-    async def load(db: Database) -> tuple[str, bool]:
+    async def load(db: Database) -> tuple[str, bool, str | None]:
         loaded = False
+        password = None
         async with db.transaction() as conn:
             if await catalog_is_empty(conn):
                 await write_batch(conn, parse_document(demo_shows(), "demo catalog"))
                 loaded = True
             user = await accounts.find_user(conn, "demo")
+            if user is None or user["password_hash"] is None:
+                # A web password too, so the account pages can be tried; shown only when
+                # made, and never replacing one the person set themselves.
+                password = random_token(12)
             if user is None:
-                user_id = await accounts.create_user(conn, "demo", "demo@openmaze.invalid", premium=3)
+                user_id = await accounts.create_user(
+                    conn, "demo", "demo@openmaze.invalid", premium=3, password=password
+                )
             else:
                 user_id = user["id"]
+                if password is not None:
+                    await accounts.set_password(conn, user_id, password)
             # The key cannot be shown again once made, so each start makes a fresh one and
             # retires the one the previous start printed.
             for key in await accounts.list_keys(conn, user_id):
                 if key["name"] == "serve --demo":
                     await accounts.revoke_key(conn, user_id, key["id"])
             new = await accounts.create_key(conn, secret, user_id, "serve --demo")
-            return new.key, loaded
+            return new.key, loaded, password
 
-    key, loaded = _run_db(settings, load)
+    key, loaded, password = _run_db(settings, load)
     base = f"http://{_display_host(host)}:{port}"
     if loaded:
         print("Loaded the demo catalog (50 made-up shows).")
     print(f"Demo user: demo   API key: {key}")
     print(f"Try:  curl -u demo:{key} {base}/v1/auth/validate")
+    if password is not None:
+        print(f"Account pages: {base}/login  (user demo, password {password}; shown only this once)")
     sys.stdout.flush()
 
 

@@ -20,6 +20,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OPENMAZE_", extra="ignore")
 
     database_url: str = Field(default="", description="sqlite:///PATH or postgresql://user@host/db")
+    database_pool_size: int = Field(
+        default=10,
+        ge=1,
+        description="Most PostgreSQL connections per worker process (hosts x workers x this <= max_connections)",
+    )
     data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="Where the default SQLite file and secret live")
     secret_key: str = Field(
         default="",
@@ -27,7 +32,18 @@ class Settings(BaseSettings):
         "must share it); with SQLite one is generated into DATA_DIR/secret.key on first start.",
     )
     public_url: str = Field(default="", description="Base URL people reach openmaze at (links in emails)")
-    redis_url: str = Field(default="", description="redis://host:port/db for shared rate limits; in memory if empty")
+    redis_url: str = Field(
+        default="",
+        description="redis://[:password@]host:port/db (or rediss://) for rate limits shared by all workers; "
+        "in memory per process if empty",
+    )
+    redis_key_prefix: str = Field(
+        default="openmaze", description="Prefix of every Redis key, so several deployments can share one Redis"
+    )
+    redis_timeout_seconds: float = Field(
+        default=0.25,
+        description="Connect and command timeout for Redis; past it the request is served unlimited (fail open)",
+    )
 
     # limits
     max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Largest request body accepted (413 above)")
@@ -68,6 +84,11 @@ class Settings(BaseSettings):
         default=False,
         description="FastAPI's native OpenTelemetry spans, metrics and logs (needs an OpenTelemetry SDK "
         "configured); off by default because its per-request checks cost ~5% even with no exporter",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="With TRUST_PROXY_HEADERS: addresses of the proxies whose X-Forwarded-* headers "
+        "are believed (comma-separated, '*' for any)",
     )
 
     # catalog mirror

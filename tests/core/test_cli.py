@@ -124,15 +124,19 @@ def test_serve_demo_on_a_fresh_directory_answers_validate(tmp_path: Path) -> Non
         text=True,
     )
     try:
-        key = None
+        key = password = None
         deadline = time.monotonic() + 60
         assert proc.stdout is not None
-        while time.monotonic() < deadline and key is None:
+        while time.monotonic() < deadline and password is None:
             line = proc.stdout.readline()
             match = re.search(r"curl -u demo:(\S+) http://localhost:(\d+)/v1/auth/validate", line)
             if match:
                 key = match.group(1)
+            match = re.search(r"/login +\(user demo, password (\S+);", line)
+            if match:
+                password = match.group(1)
         assert key is not None, "serve --demo printed no curl line"
+        assert password is not None, "serve --demo printed no web password"
         for _ in range(100):
             try:
                 r = httpx.get(f"http://127.0.0.1:{port}/v1/auth/validate", auth=("demo", key))

@@ -108,3 +108,9 @@ def test_signup_errors(make_client: Callable[..., TestClient], alice: ApiUser) -
     assert r.status_code == 422
     r = client.post("/signup", data={"username": "newbie", "email": "n@example.com", "password": PASSWORD})
     assert r.status_code == 403
+
+
+def test_root_leads_to_the_account_pages(client: TestClient) -> None:
+    r = client.get("/", follow_redirects=False)
+    assert r.status_code in (302, 303)
+    assert r.headers["location"].endswith("/account")

@@ -282,9 +282,10 @@ class PostgresDatabase:
 Database = SqliteDatabase | PostgresDatabase
 
 
-def create_database(url: str) -> Database:
+def create_database(url: str, pool_size: int = 10) -> Database:
+    """`pool_size`: most PostgreSQL connections this process opens (SQLite uses one)."""
     if dialect_of(url) == "postgresql":
-        return PostgresDatabase(url)
+        return PostgresDatabase(url, min_size=min(2, pool_size), max_size=pool_size)
     return SqliteDatabase(url)
 
 

@@ -39,6 +39,13 @@ async def stylesheet() -> Response:
     return secure(Response(_CSS, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"}))
 
 
+@router.get("/")
+async def home() -> Response:
+    """People who open the server's address in a browser land on their account page (or the
+    login that guards it); TVmaze's API has nothing at the root, so no client expects more."""
+    return redirect("/account")
+
+
 # --- login / logout -----------------------------------------------------------------------
 
 
