@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # bench/ arrives with the benchmarks issue; lint what exists.
 LINT_PATHS := src tests $(wildcard bench)
 
-.PHONY: install run test test-sqlite test-postgres lint bench clean
+.PHONY: install run test test-sqlite test-postgres lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ lint: install
 	OPENMAZE_DATABASE_URL=sqlite:///$$(mktemp -d)/check.sqlite3 sh -c '$(BIN)/openmaze migrate >/dev/null && $(BIN)/alembic check'
 	@if [ -n "$$OPENMAZE_TEST_POSTGRES_URL" ]; then $(BIN)/python .ci/alembic_check_postgres.py "$$OPENMAZE_TEST_POSTGRES_URL"; \
 	else echo "OPENMAZE_TEST_POSTGRES_URL not set: alembic check on PostgreSQL skipped"; fi
+
+# Schema-driven fuzzing, long run (the suite runs a few examples per operation).
+fuzz: install
+	OPENMAZE_FUZZ_EXAMPLES=$${OPENMAZE_FUZZ_EXAMPLES:-300} $(BIN)/pytest tests/hardening/test_fuzz.py -q $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

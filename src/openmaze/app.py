@@ -12,12 +12,14 @@ from typing import Any
 from fastapi import FastAPI
 
 from openmaze import __version__
+from openmaze.accesslog import AccessLog
 from openmaze.auth.basic import Authenticator
 from openmaze.catalog import schedule
 from openmaze.db.database import Database, create_database
 from openmaze.errors import install_error_handlers
 from openmaze.mail import Mailer
 from openmaze.middleware import BodySizeLimit, PathNormalizer
+from openmaze.openapi import install_openapi
 from openmaze.ratelimit import RateLimiter
 from openmaze.settings import Settings
 
@@ -64,9 +66,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     install_error_handlers(app)
     _include_routers(app)
+    install_openapi(app)
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(PathNormalizer)
+    if settings.access_log:
+        app.add_middleware(AccessLog)  # outermost: it sees every answer, 413s included
     return app
 
 

@@ -82,10 +82,14 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from openmaze.accesslog import uvicorn_log_config
+
     settings = _settings(args)
     # Workers are separate processes that build their settings from the environment.
     if args.database_url:
         os.environ["OPENMAZE_DATABASE_URL"] = args.database_url
+    if args.no_access_log:
+        os.environ["OPENMAZE_ACCESS_LOG"] = "false"
     url = settings.resolved_database_url()
     settings.resolved_secret_key()  # fail before starting workers if no secret can be had
     for warning in _worker_warnings(settings, args.workers):
@@ -104,7 +108,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         loop="uvloop",
         http="httptools",
         log_level=args.log_level,
-        access_log=not args.no_access_log,
+        log_config=uvicorn_log_config(args.log_level),
+        # openmaze's own access log (openmaze.accesslog) names the user; uvicorn's cannot.
+        access_log=False,
         proxy_headers=settings.trust_proxy_headers,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         timeout_graceful_shutdown=args.graceful_timeout,
@@ -395,6 +401,62 @@ def cmd_key_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from openmaze.userdata import export_user
+
+    async def export(conn: Conn) -> dict[str, Any]:
+        user = await accounts.require_user(conn, args.username)
+        return await export_user(conn, user["id"], user["username"])
+
+    data = orjson.dumps(_tx(_settings(args), export), option=orjson.OPT_INDENT_2) + b"\n"
+    if not args.output or args.output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return 0
+    # Personal data: readable by the owner only, and never a half-written file in its place.
+    target = Path(args.output)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, target)
+    print(f"exported {args.username} to {target}", file=sys.stderr)
+    return 0
+
+
+def cmd_import_user(args: argparse.Namespace) -> int:
+    from openmaze.userdata import ExportFormatError, import_user, parse_export
+
+    raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    try:
+        doc = orjson.loads(raw)
+        parsed = parse_export(doc)
+    except orjson.JSONDecodeError as exc:
+        print(f"error: {args.file} is not JSON: {exc}", file=sys.stderr)
+        return 1
+    except ExportFormatError as exc:
+        print(f"error: {args.file}: {exc}", file=sys.stderr)
+        return 1
+    username = args.username or doc.get("username")
+    if not isinstance(username, str) or not username:
+        print("error: the file names no user; pass --username", file=sys.stderr)
+        return 1
+
+    async def restore(conn: Conn) -> dict[str, Any]:
+        user = await accounts.require_user(conn, username)
+        return (await import_user(conn, user["id"], parsed)).as_json()
+
+    report = _tx(_settings(args), restore)
+    if args.json:
+        _print_json({"username": username, **report})
+    else:
+        written = ", ".join(f"{v} {k}" for k, v in report["written"].items())
+        print(f"imported into {username}: {written}")
+        for kind, ids in report["missing"].items():
+            print(f"skipped {len(ids)} {kind} not in the catalog: {' '.join(map(str, ids))}", file=sys.stderr)
+    return 0
+
+
 # --- parser -----------------------------------------------------------------------------
 
 
@@ -475,6 +537,18 @@ def build_parser() -> argparse.ArgumentParser:
     kr.add_argument("username")
     kr.add_argument("key_id", type=int)
     kr.set_defaults(func=cmd_key_revoke)
+
+    ex = sub.add_parser("export", parents=[db_flag], help="write all of a user's data as JSON")
+    ex.add_argument("username")
+    ex.add_argument("--output", "-o", help="file to write (default: stdout)")
+    ex.set_defaults(func=cmd_export)
+    im = sub.add_parser(
+        "import-user", parents=[db_flag], help="merge an `openmaze export` file into a user's data (idempotent)"
+    )
+    im.add_argument("file", metavar="FILE", help="export file, or - for stdin")
+    im.add_argument("--username", help="import into this user (default: the user named in the file)")
+    im.add_argument("--json", action="store_true", help='print {"username", "written", "missing"}')
+    im.set_defaults(func=cmd_import_user)
     return parser
 
 

@@ -8,17 +8,19 @@ Semantics (shared/docs/tvmaze-fidelity.md):
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from openmaze.db.database import Conn, in_list, list_param
+from openmaze.ids import MAX_ID
 from openmaze.user.scope import Scoped
 
 MARK_TYPES = (0, 1, 2)
+_INT_TEXT = re.compile(r"-?[0-9]{1,19}")
 MAX_EPOCH = 2**53  # beyond any real timestamp, inside every JSON number reader's exact range
-MAX_ID = 2**31 - 1  # catalog ids are 32-bit INTEGER columns (asyncpg refuses larger ints)
 
 
 def is_db_id(value: int) -> bool:
@@ -44,7 +46,9 @@ def as_int(value: Any) -> int | None:
         return int(value)
     if isinstance(value, str):
         text = value.strip()
-        if text.lstrip("-").isdigit() and len(text) <= 20:
+        # A strict pattern: str.isdigit() accepts "²" and lstrip("-") accepts "--5", both of
+        # which int() then refuses (a 500 instead of a 422).
+        if _INT_TEXT.fullmatch(text):
             return int(text)
     return None
 

@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     )
     mail_from: str = Field(default="openmaze <openmaze@localhost>", description="From address of emails")
 
+    access_log: bool = Field(
+        default=True, description="One log line per request: address, user, request line, status (never credentials)"
+    )
+
     # web
     signup_enabled: bool = Field(default=False, description="Allow self-signup on the web pages")
     web_session_days: int = Field(default=14, description="How long a web login lasts")

@@ -20,12 +20,16 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from openmaze.accesslog import note_user
 from openmaze.auth.secrets import keyed_hash
 from openmaze.db.database import Database
 from openmaze.errors import BASIC_CHALLENGE, ApiError
 
 INVALID_CREDENTIALS = "Invalid username or API key"
 LAST_USED_RESOLUTION = 60  # seconds: last-used times are written at most once a minute
+# "Basic " + base64 of a 64-character username, ":" and a key: ~200 bytes. Anything far longer
+# is refused before it is hashed or decoded, so a huge header costs nothing.
+MAX_HEADER_LENGTH = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +81,7 @@ class Authenticator:
             del self._cache[k]
 
     async def authenticate(self, header: str | None) -> User | None:
-        if not header:
+        if not header or len(header) > MAX_HEADER_LENGTH:
             return None
         now = time.monotonic()
         cache_key = keyed_hash(self.secret, header)
@@ -122,6 +126,7 @@ async def current_user(request: Request) -> User:
         if limiter is not None:
             await limiter.hit_auth_failure(request)
         raise ApiError(401, INVALID_CREDENTIALS, headers=BASIC_CHALLENGE)
+    note_user(request.scope, user.username)
     return user
 
 

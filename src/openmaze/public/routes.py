@@ -5,21 +5,27 @@ TVmaze's shapes and status conventions. HTTP in and out only; the rules live in
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
 from openmaze.errors import ApiError
+from openmaze.ids import MAX_ID, MIN_ID
 from openmaze.public import service
 from openmaze.public.http import PUBLIC_ERRORS, cache_headers, public_json, public_rate_limit
 from openmaze.public.search import SINGLE_THRESHOLD, search
 
 router = APIRouter(tags=["public catalog"], dependencies=[Depends(public_rate_limit)], responses=PUBLIC_ERRORS)
 
-ShowId = Annotated[int, Path(ge=0, le=service.MAX_ID, description="TVmaze show id")]
-EpisodeId = Annotated[int, Path(ge=0, le=service.MAX_ID, description="TVmaze episode id")]
-PersonId = Annotated[int, Path(ge=0, le=service.MAX_ID, description="TVmaze person id")]
+# Bounds from openmaze.ids: an id that cannot exist is a 404 before the route runs.
+ShowId = Annotated[int, Path(ge=MIN_ID, le=MAX_ID, description="TVmaze show id")]
+EpisodeId = Annotated[int, Path(ge=MIN_ID, le=MAX_ID, description="TVmaze episode id")]
+PersonId = Annotated[int, Path(ge=MIN_ID, le=MAX_ID, description="TVmaze person id")]
+# Statuses a route answers beyond those `openmaze.openapi` derives from its signature; the
+# fuzz test (tests/hardening/test_fuzz.py) holds every route to its listed statuses.
+MISSING_Q: dict[int | str, dict[str, Any]] = {400: {"description": "Missing required parameters: q"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Nothing matches"}}
 Embed = Annotated[str | None, Query(description="One embed, or several separated by commas")]
 EmbedList = Annotated[list[str], Query(alias="embed[]", description="Embeds as a list: embed[]=a&embed[]=b")]
 SearchQuery = Annotated[str | None, Query(description="What to look for (case, accents and punctuation ignored)")]
@@ -87,7 +93,11 @@ async def get_show_cast(request: Request, show_id: ShowId) -> Response:
         return public_json(request, await service.show_cast(conn, show_id))
 
 
-@router.get("/shows", summary="Show index: 250 shows per page by id (page N: ids N*250..N*250+249)")
+@router.get(
+    "/shows",
+    summary="Show index: 250 shows per page by id (page N: ids N*250..N*250+249)",
+    responses={404: {"description": "A page past the last show"}},
+)
 async def get_shows_page(
     request: Request, page: Annotated[int, Query(ge=0, le=service.MAX_ID // service.SHOWS_PER_PAGE - 1)] = 0
 ) -> Response:
@@ -113,7 +123,7 @@ async def get_person(request: Request, person_id: PersonId) -> Response:
         return public_json(request, await service.person_object(conn, person_id))
 
 
-@router.get("/search/shows", summary="Show search: up to 10 results as {score, show}, best first")
+@router.get("/search/shows", summary="Show search: up to 10 results as {score, show}, best first", responses=MISSING_Q)
 async def search_shows(request: Request, q: SearchQuery = None) -> Response:
     query = _query(q)
     async with request.app.state.db.read() as conn:
@@ -121,7 +131,11 @@ async def search_shows(request: Request, q: SearchQuery = None) -> Response:
     return public_json(request, [{"score": h.score, "show": h.data} for h in hits])
 
 
-@router.get("/singlesearch/shows", summary="The single best show for a query (404 if none)")
+@router.get(
+    "/singlesearch/shows",
+    summary="The single best show for a query (404 if none)",
+    responses={**MISSING_Q, **NOT_FOUND},
+)
 async def singlesearch_shows(
     request: Request,
     q: SearchQuery = None,
@@ -142,7 +156,11 @@ async def singlesearch_shows(
     summary="Show by external id: a 301 to /shows/{id}, or a 404 with the body null",
     responses={
         301: {"description": "Found: `Location` is the show"},
-        404: {"description": "No show has that id: the body is `null`", "content": {"application/json": {}}},
+        400: {"description": "Specify one of the parameters tvrage, thetvdb or imdb"},
+        404: {
+            "description": "No show has that id: the body is `null`",
+            "content": {"application/json": {"schema": {"type": "null"}}},
+        },
     },
 )
 async def lookup_shows(
@@ -160,7 +178,9 @@ async def lookup_shows(
     return Response(status_code=301, headers=headers)
 
 
-@router.get("/search/people", summary="People search: up to 10 results as {score, person}, best first")
+@router.get(
+    "/search/people", summary="People search: up to 10 results as {score, person}, best first", responses=MISSING_Q
+)
 async def search_people(request: Request, q: SearchQuery = None) -> Response:
     query = _query(q)
     async with request.app.state.db.read() as conn:

@@ -43,7 +43,23 @@ def bulk_status(results: list[Result]) -> int:
 
 
 def bulk_response(results: list[Result]) -> Response:
-    return Response(orjson.dumps(results), status_code=bulk_status(results), media_type="application/json")
+    try:
+        body = orjson.dumps(results)
+    except orjson.JSONEncodeError:
+        # A failed item is echoed back as `input`, but orjson reads 1,024 levels of nesting
+        # and writes only 254: an item nested between the two cannot be echoed as sent.
+        body = orjson.dumps([_echoable(r) for r in results])
+    return Response(body, status_code=bulk_status(results), media_type="application/json")
+
+
+def _echoable(result: Result) -> Result:
+    if "input" not in result:
+        return result
+    try:
+        orjson.dumps(result["input"])
+    except orjson.JSONEncodeError:
+        return {**result, "input": {}}  # still an object, as BulkResponse documents `input`
+    return result
 
 
 async def read_items(request: Request, max_items: int) -> list[Any]:

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from openmaze.auth.basic import CurrentUser
 from openmaze.body import read_fields
 from openmaze.errors import ApiError
+from openmaze.ids import PathId
 from openmaze.marks import FieldErrors, is_db_id, parse_mark_type
 from openmaze.responses import ok
 from openmaze.scrobble import by_show, schemas, service
@@ -45,7 +46,7 @@ async def scrobble_episodes(request: Request, user: CurrentUser) -> Response:
     summary="Mark an Episode Based on Its ID",
     openapi_extra=schemas.MARK_BODY,
 )
-async def scrobble_episode(episode_id: int, request: Request, user: CurrentUser) -> Response:
+async def scrobble_episode(episode_id: PathId, request: Request, user: CurrentUser) -> Response:
     fields = await read_fields(request)
     async with request.app.state.db.transaction() as conn:
         mark = await service.mark_episode(Scoped(conn, user.id), episode_id, fields)
@@ -75,7 +76,7 @@ async def scrobble_show(request: Request, user: CurrentUser) -> Response:
     summary="List Watched and Acquired Episodes for a Show",
     openapi_extra=schemas.SHOW_MARKS_QUERY,
 )
-async def show_marks(show_id: int, request: Request, user: CurrentUser) -> Response:
+async def show_marks(show_id: PathId, request: Request, user: CurrentUser) -> Response:
     query = request.query_params
     embeds = [*query.getlist("embed"), *query.getlist("embed[]")]
     if any(e != "episode" for e in embeds):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
+from openmaze.accesslog import note_user
 from openmaze.auth.secrets import keyed_hash, random_token
 from openmaze.db.database import Conn
 
@@ -146,4 +147,7 @@ async def session_of(request: Request) -> Session | None:
     if not request.cookies.get(SESSION_COOKIE):
         return None
     async with request.app.state.db.read() as conn:
-        return await load(conn, request)
+        session = await load(conn, request)
+    if session is not None:
+        note_user(request.scope, session.username)  # the access log names page users too
+    return session
