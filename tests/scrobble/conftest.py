@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from openmaze.db.database import Conn, Database, Params
+from openmaze.db.database import Conn
 from tests.conftest import DEMO_SHOW, run_sync
 
 
@@ -61,57 +59,3 @@ def marks_of(database_url: str, user_id: int) -> dict[int, tuple[int, int, int]]
 
     result: dict[int, tuple[int, int, int]] = run_sync(database_url, read)
     return result
-
-
-class CountingConn:
-    """Passes every call through to the real connection, recording the SQL it runs."""
-
-    def __init__(self, inner: Conn, log: list[str]) -> None:
-        self.inner = inner
-        self.dialect = inner.dialect
-        self.log = log
-
-    async def fetch_all(self, sql: str, params: Params | None = None) -> list[Any]:
-        self.log.append(sql)
-        return await self.inner.fetch_all(sql, params)
-
-    async def fetch_one(self, sql: str, params: Params | None = None) -> Any | None:
-        self.log.append(sql)
-        return await self.inner.fetch_one(sql, params)
-
-    async def fetch_val(self, sql: str, params: Params | None = None) -> Any:
-        self.log.append(sql)
-        return await self.inner.fetch_val(sql, params)
-
-    async def execute(self, sql: str, params: Params | None = None) -> int:
-        self.log.append(sql)
-        return await self.inner.execute(sql, params)
-
-    async def execute_many(self, sql: str, rows: Sequence[Params]) -> None:
-        self.log.append(sql)
-        await self.inner.execute_many(sql, rows)
-
-
-class CountingDatabase:
-    """The app's real database, with every statement call recorded in `statements`."""
-
-    def __init__(self, inner: Database) -> None:
-        self.inner = inner
-        self.dialect = inner.dialect
-        self.statements: list[str] = []
-
-    async def open(self) -> None:
-        await self.inner.open()
-
-    async def close(self) -> None:
-        await self.inner.close()
-
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[Conn]:
-        async with self.inner.read() as conn:
-            yield CountingConn(conn, self.statements)
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Conn]:
-        async with self.inner.transaction() as conn:
-            yield CountingConn(conn, self.statements)

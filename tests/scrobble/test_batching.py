@@ -15,7 +15,8 @@ from openmaze.app import create_app
 from openmaze.db.database import create_database
 from openmaze.settings import Settings
 from tests.conftest import DEMO_SHOW, UNKNOWN_ID, ApiUser
-from tests.scrobble.conftest import CountingDatabase, Episode, marks_of
+from tests.scrobble.conftest import Episode, marks_of
+from tests.statements import CountingDatabase
 
 
 @pytest.fixture

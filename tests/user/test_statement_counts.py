@@ -9,8 +9,7 @@ exactly the same.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -18,65 +17,14 @@ from starlette.testclient import TestClient
 
 from openmaze.app import create_app
 from openmaze.catalog.importer import parse_document, write_batch
-from openmaze.db.database import Conn, Database, Params, create_database
+from openmaze.db.database import Conn, create_database
 from openmaze.settings import Settings
 from tests.conftest import ApiUser, run_sync
+from tests.statements import CountingDatabase
 
 BIG = 500
 BIG_EPISODES = 5_000
 SHOW0, NET0, WEB0, PERSON0, EP0 = 7_000_000, 700_000, 800_000, 7_000_000, 70_000_000
-
-
-class CountingConn:
-    def __init__(self, inner: Conn, log: list[str]) -> None:
-        self.inner = inner
-        self.dialect = inner.dialect
-        self.log = log
-
-    async def fetch_all(self, sql: str, params: Params | None = None) -> list[Any]:
-        self.log.append(sql)
-        return await self.inner.fetch_all(sql, params)
-
-    async def fetch_one(self, sql: str, params: Params | None = None) -> Any | None:
-        self.log.append(sql)
-        return await self.inner.fetch_one(sql, params)
-
-    async def fetch_val(self, sql: str, params: Params | None = None) -> Any:
-        self.log.append(sql)
-        return await self.inner.fetch_val(sql, params)
-
-    async def execute(self, sql: str, params: Params | None = None) -> int:
-        self.log.append(sql)
-        return await self.inner.execute(sql, params)
-
-    async def execute_many(self, sql: str, rows: Sequence[Params]) -> None:
-        self.log.append(sql)
-        await self.inner.execute_many(sql, rows)
-
-
-class CountingDatabase:
-    """Wraps the real database; every statement through any connection is logged."""
-
-    def __init__(self, inner: Database) -> None:
-        self.inner = inner
-        self.dialect = inner.dialect
-        self.log: list[str] = []
-
-    async def open(self) -> None:
-        await self.inner.open()
-
-    async def close(self) -> None:
-        await self.inner.close()
-
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[Conn]:
-        async with self.inner.read() as conn:
-            yield CountingConn(conn, self.log)
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Conn]:
-        async with self.inner.transaction() as conn:
-            yield CountingConn(conn, self.log)
 
 
 def _big_catalog() -> list[dict[str, Any]]:
@@ -182,11 +130,11 @@ def counted(settings: Settings) -> Iterator[tuple[TestClient, CountingDatabase, 
 def _measure(
     client: TestClient, db: CountingDatabase, traced: list[str], user: ApiUser, url: str
 ) -> tuple[int, int, Any]:
-    db.log.clear()
+    db.statements.clear()
     traced.clear()
     r = client.get(url, auth=user.auth)
     assert r.status_code == 200, r.text
-    return len(db.log), len(traced), r.json()
+    return len(db.statements), len(traced), r.json()
 
 
 def test_list_cost_does_not_grow_with_length(
