@@ -45,9 +45,7 @@ async def list_follows(scoped: Scoped, kind: FollowKind, embed: bool) -> list[di
         return Raw(await scoped.fetch_val(sql))
     rows = await scoped.fetch_all(select)
     items = [kind.item(row[0]) for row in rows]
-    if embed:
-        return await attach(scoped.conn, items, kind.column, kind.catalog, kind.embed)
-    return items
+    return await attach(scoped.conn, items, kind.column, kind.catalog, kind.embed)
 
 
 async def get_follow(scoped: Scoped, kind: FollowKind, target_id: int) -> dict[str, Any]:
