@@ -127,6 +127,11 @@ async def current_user(request: Request) -> User:
             await limiter.hit_auth_failure(request)
         raise ApiError(401, INVALID_CREDENTIALS, headers=BASIC_CHALLENGE)
     note_user(request.scope, user.username)
+    spec = request.app.state.settings.rate_limit_api
+    if spec:  # off by default: a household server has no one to ration
+        await request.app.state.limiter.check(
+            request, spec, "api", str(user.id), message="Too many requests, please back off"
+        )
     return user
 
 
