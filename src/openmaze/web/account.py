@@ -15,8 +15,8 @@ from openmaze.mail import send_quietly
 from openmaze.web import sessions
 from openmaze.web.emails import confirm_address_email
 from openmaze.web.links import verify_email_url
-from openmaze.web.pages import csrf_failed, form, login_redirect, message, redirect, render
-from openmaze.web.sessions import CSRF_FIELD, Session
+from openmaze.web.pages import logged_in_form, login_redirect, message, redirect, render
+from openmaze.web.sessions import Session
 from openmaze.web.verification import TOKEN_TTL_SECONDS, new_token
 
 router = APIRouter(include_in_schema=False)
@@ -48,12 +48,10 @@ async def dashboard(request: Request) -> Response:
 
 @router.post("/account/keys")
 async def create_key(request: Request) -> Response:
-    session = await sessions.session_of(request)
-    if session is None:
-        return login_redirect(request)
-    fields = await form(request)
-    if not sessions.csrf_ok(request, fields.get(CSRF_FIELD), session):
-        return csrf_failed(request, session)
+    posted = await logged_in_form(request)
+    if isinstance(posted, Response):
+        return posted
+    session, fields = posted
     state = request.app.state
     async with state.db.transaction() as conn:
         new = await accounts.create_key(conn, state.secret, session.user_id, fields.get("name", ""))
@@ -64,12 +62,10 @@ async def create_key(request: Request) -> Response:
 
 @router.post("/account/keys/{key_id}/revoke")
 async def revoke_key(request: Request, key_id: int) -> Response:
-    session = await sessions.session_of(request)
-    if session is None:
-        return login_redirect(request)
-    fields = await form(request)
-    if not sessions.csrf_ok(request, fields.get(CSRF_FIELD), session):
-        return csrf_failed(request, session)
+    posted = await logged_in_form(request)
+    if isinstance(posted, Response):
+        return posted
+    session, _ = posted
     async with request.app.state.db.transaction() as conn:
         revoked = await accounts.revoke_key(conn, session.user_id, key_id)
     if not revoked:
@@ -89,12 +85,10 @@ async def password_page(request: Request) -> Response:
 
 @router.post("/account/password")
 async def change_password(request: Request) -> Response:
-    session = await sessions.session_of(request)
-    if session is None:
-        return login_redirect(request)
-    fields = await form(request)
-    if not sessions.csrf_ok(request, fields.get(CSRF_FIELD), session):
-        return csrf_failed(request, session)
+    posted = await logged_in_form(request)
+    if isinstance(posted, Response):
+        return posted
+    session, fields = posted
     current, new, repeat = fields.get("current", ""), fields.get("password", ""), fields.get("password2", "")
 
     def fail(error: str, status: int = 422) -> Response:
@@ -121,12 +115,10 @@ async def change_password(request: Request) -> Response:
 
 @router.post("/account/confirm-email")
 async def resend_confirmation(request: Request, background: BackgroundTasks) -> Response:
-    session = await sessions.session_of(request)
-    if session is None:
-        return login_redirect(request)
-    fields = await form(request)
-    if not sessions.csrf_ok(request, fields.get(CSRF_FIELD), session):
-        return csrf_failed(request, session)
+    posted = await logged_in_form(request)
+    if isinstance(posted, Response):
+        return posted
+    session, _ = posted
     if session.email_confirmed:
         return redirect("/account")
     state = request.app.state

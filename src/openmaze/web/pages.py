@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from openmaze.web.sessions import Session, anonymous_csrf, set_anonymous_cookie
+from openmaze.web.sessions import CSRF_FIELD, Session, anonymous_csrf, csrf_ok, session_of, set_anonymous_cookie
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -98,3 +98,16 @@ def login_redirect(request: Request) -> Response:
 async def form(request: Request) -> dict[str, str]:
     data = await request.form()
     return {k: v for k, v in data.items() if isinstance(v, str)}
+
+
+async def logged_in_form(request: Request) -> tuple[Session, dict[str, str]] | Response:
+    """The session and fields of a form posted by a logged-in person with a valid CSRF
+    token; otherwise the response to send instead (the login page, or the CSRF refusal).
+    Every logged-in form handler starts here, so none can forget either check."""
+    session = await session_of(request)
+    if session is None:
+        return login_redirect(request)
+    fields = await form(request)
+    if not csrf_ok(request, fields.get(CSRF_FIELD), session):
+        return csrf_failed(request, session)
+    return session, fields

@@ -13,8 +13,8 @@ from starlette.responses import Response
 
 from openmaze.auth import pairing_service as service
 from openmaze.web import sessions
-from openmaze.web.pages import csrf_failed, form, login_redirect, message, render
-from openmaze.web.sessions import CSRF_FIELD, Session
+from openmaze.web.pages import logged_in_form, login_redirect, message, render
+from openmaze.web.sessions import Session
 
 router = APIRouter(include_in_schema=False)
 
@@ -68,12 +68,10 @@ async def confirm_page(request: Request, code: str) -> Response:
 
 @router.post("/pair/{code}")
 async def answer(request: Request, code: str) -> Response:
-    session = await sessions.session_of(request)
-    if session is None:
-        return login_redirect(request)
-    fields = await form(request)
-    if not sessions.csrf_ok(request, fields.get(CSRF_FIELD), session):
-        return csrf_failed(request, session)
+    posted = await logged_in_form(request)
+    if isinstance(posted, Response):
+        return posted
+    session, fields = posted
     decision = fields.get("decision")
     if decision not in ("allow", "deny"):
         return message(request, "Choose", "Please press Allow or Deny.", status=422, session=session)
