@@ -14,12 +14,9 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from bench.endpoints import endpoint_table
 from bench.load import run_load
-from bench.run import QUICK, SECRET, PostgresScratch, with_db
-from bench.seed import load_catalog, seed_users
+from bench.run import SECRET, PostgresScratch, prepare_endpoint
 from bench.servers import start_openmaze
-from openmaze.db import migrate
 
 
 def _env(pairs: list[str]) -> dict[str, str]:
@@ -40,10 +37,7 @@ def main() -> int:
         scratch = PostgresScratch(args.postgres) if args.postgres else None
         url = scratch.create() if scratch else f"sqlite:///{work / 'bench.sqlite3'}"
         try:
-            migrate.upgrade(url)
-            with_db(url, lambda db: load_catalog(db, QUICK.synthetic_shows))
-            seeded = with_db(url, lambda db: seed_users(db, SECRET.encode(), 1000))
-            endpoint = next(e for e in endpoint_table(seeded) if args.endpoint in e.name)
+            endpoint = prepare_endpoint(url, args.endpoint)
             servers = {
                 "a": start_openmaze(url, SECRET, work, _env(args.a)),
                 "b": start_openmaze(url, SECRET, work, _env(args.b)),

@@ -19,12 +19,9 @@ import tempfile
 import threading
 from pathlib import Path
 
-from bench.endpoints import endpoint_table
 from bench.load import run_load
-from bench.run import QUICK, RESULTS, SECRET, PostgresScratch, with_db
-from bench.seed import load_catalog, seed_users
+from bench.run import RESULTS, SECRET, PostgresScratch, prepare_endpoint
 from bench.servers import start_openmaze
-from openmaze.db import migrate
 
 
 def summarize(collapsed: Path, top: int) -> str:
@@ -67,10 +64,7 @@ def main() -> int:
         scratch = PostgresScratch(args.postgres) if args.postgres else None
         url = scratch.create() if scratch else f"sqlite:///{work / 'bench.sqlite3'}"
         try:
-            migrate.upgrade(url)
-            with_db(url, lambda db: load_catalog(db, QUICK.synthetic_shows))
-            seeded = with_db(url, lambda db: seed_users(db, SECRET.encode(), 1000))
-            endpoint = next(e for e in endpoint_table(seeded) if args.endpoint in e.name)
+            endpoint = prepare_endpoint(url, args.endpoint)
             server = start_openmaze(url, SECRET, work, dict(e.split("=", 1) for e in args.env))
             try:
                 run_load(server.url, endpoint.request, 32, 2)

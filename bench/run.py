@@ -16,7 +16,6 @@ Results: bench/results/latest.json and latest.md (--quick: quick.json / quick.md
 from __future__ import annotations
 
 import argparse
-import asyncio
 import base64
 import json
 import math
@@ -42,7 +41,7 @@ from bench.report import write_markdown
 from bench.seed import Seeded, grow_catalog_to, load_catalog, seed_users
 from bench.servers import Server, start_openmaze, start_raw
 from openmaze.db import migrate
-from openmaze.db.database import Database, create_database
+from openmaze.db.database import Database, run_with_database
 
 SECRET = "bench-secret-key-not-for-production"
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -72,16 +71,13 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def with_db(url: str, fn: Callable[[Database], Awaitable[T]]) -> T:
-    async def runner() -> T:
-        db = create_database(url)
-        await db.open()
-        try:
-            return await fn(db)
-        finally:
-            await db.close()
-
-    return asyncio.run(runner())
+def prepare_endpoint(url: str, name: str) -> Endpoint:
+    """Migrate and seed a quick data set at `url`; the first endpoint whose name contains
+    `name`. What the A/B and profiling tools load."""
+    migrate.upgrade(url)
+    run_with_database(url, lambda db: load_catalog(db, QUICK.synthetic_shows))
+    seeded = run_with_database(url, lambda db: seed_users(db, SECRET.encode(), 1000))
+    return next(e for e in endpoint_table(seeded) if name in e.name)
 
 
 # --- databases -----------------------------------------------------------------------------
@@ -273,8 +269,8 @@ def run_backend(backend: str, url: str, plan: Plan, workdir: Path) -> dict[str, 
     log(f"{backend}: migrating and seeding {url}")
     migrate.upgrade(url)
     t0 = time.perf_counter()
-    with_db(url, lambda db: load_catalog(db, plan.synthetic_shows))
-    seeded = with_db(url, lambda db: seed_users(db, SECRET.encode(), plan.users))
+    run_with_database(url, lambda db: load_catalog(db, plan.synthetic_shows))
+    seeded = run_with_database(url, lambda db: seed_users(db, SECRET.encode(), plan.users))
     log(f"{backend}: seeded in {time.perf_counter() - t0:.1f} s: {seeded.counts}")
 
     result: dict[str, Any] = {"seed": seeded.counts}
@@ -308,8 +304,8 @@ def run_backend(backend: str, url: str, plan: Plan, workdir: Path) -> dict[str, 
             raw.stop()
 
     log(f"{backend}: growing the catalog to {plan.big_catalog:,} episodes")
-    episodes = with_db(url, lambda db: grow_catalog_to(db, plan.big_catalog))
-    pool = with_db(url, _unmarked_episodes(seeded.scrobbler.id, max(plan.scrobble_sizes)))
+    episodes = run_with_database(url, lambda db: grow_catalog_to(db, plan.big_catalog))
+    pool = run_with_database(url, _unmarked_episodes(seeded.scrobbler.id, max(plan.scrobble_sizes)))
     om = start_openmaze(url, SECRET, workdir)
     try:
         hit_all(om, available, plan)

@@ -35,7 +35,7 @@ from openmaze.auth import accounts
 from openmaze.catalog.demo import demo_shows
 from openmaze.catalog.importer import parse_document, write_batch
 from openmaze.db import migrate
-from openmaze.db.database import Conn, create_database
+from openmaze.db.database import Conn, Database, create_database, run_with_database
 from openmaze.settings import Settings
 
 TEST_SECRET = "test-secret-key-not-for-production"
@@ -125,16 +125,11 @@ def client(app: Any) -> Iterator[TestClient]:
 def run_sync(database_url: str, fn: Callable[[Conn], Any]) -> Any:
     """Run `fn(conn)` in a transaction on a connection of its own (any time, any backend)."""
 
-    async def runner() -> Any:
-        db = create_database(database_url)
-        await db.open()
-        try:
-            async with db.transaction() as conn:
-                return await fn(conn)
-        finally:
-            await db.close()
+    async def in_transaction(db: Database) -> Any:
+        async with db.transaction() as conn:
+            return await fn(conn)
 
-    return asyncio.run(runner())
+    return run_with_database(database_url, in_transaction)
 
 
 @dataclass

@@ -4,7 +4,6 @@ their names, flags and `--json` outputs are a contract (see the README)."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import os
 import sys
@@ -19,7 +18,7 @@ from openmaze import __version__
 from openmaze.auth import accounts
 from openmaze.auth.accounts import AccountError
 from openmaze.auth.secrets import random_token
-from openmaze.db.database import Conn, Database, create_database
+from openmaze.db.database import Conn, Database, run_with_database
 from openmaze.settings import Settings
 
 
@@ -41,15 +40,7 @@ def _migrate(database_url: str) -> str | None:
 
 
 def _run_db(settings: Settings, fn: Callable[[Database], Awaitable[Any]]) -> Any:
-    async def runner() -> Any:
-        db = create_database(settings.resolved_database_url())
-        await db.open()
-        try:
-            return await fn(db)
-        finally:
-            await db.close()
-
-    return asyncio.run(runner())
+    return run_with_database(settings.resolved_database_url(), fn)
 
 
 def _tx(settings: Settings, fn: Callable[[Conn], Awaitable[Any]]) -> Any:

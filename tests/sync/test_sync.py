@@ -4,13 +4,11 @@ shows gone upstream, and the lock that keeps syncs from overlapping."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,7 @@ from openmaze import __version__
 from openmaze.catalog import schedule
 from openmaze.catalog.sync import SyncBusy, SyncReport, claim_lock, release_lock, sync_catalog
 from openmaze.catalog.upstream import Upstream, UpstreamError
-from openmaze.db.database import Conn, Database, create_database
+from openmaze.db.database import Conn, Database, create_database, run_with_database
 from openmaze.settings import Settings
 from tests.conftest import ApiUser, run_sync, start_server, stop_server
 from tests.sync.conftest import UPSTREAM_IDS, FakeUpstream
@@ -36,18 +34,6 @@ def fast_upstream(url: str, **overrides: Any) -> Upstream:
     return Upstream(url, **options)
 
 
-def with_db(database_url: str, fn: Callable[[Database], Awaitable[Any]]) -> Any:
-    async def runner() -> Any:
-        db = create_database(database_url)
-        await db.open()
-        try:
-            return await fn(db)
-        finally:
-            await db.close()
-
-    return asyncio.run(runner())
-
-
 def sync(
     database_url: str, upstream_url: str, scope: str = "local", ids: tuple[int, ...] = (), **kw: Any
 ) -> SyncReport:
@@ -55,7 +41,7 @@ def sync(
         async with fast_upstream(upstream_url, **kw) as up:
             return await sync_catalog(db, up, scope, ids)  # type: ignore[arg-type]
 
-    result: SyncReport = with_db(database_url, go)
+    result: SyncReport = run_with_database(database_url, go)
     return result
 
 
@@ -233,7 +219,7 @@ def test_only_one_sync_runs_at_a_time(database_url: str, upstream: FakeUpstream)
             assert (await sync_catalog(db, up, "shows", [1])).fetched == [1]
         await release_lock(db, held)  # no longer held: releasing changes nothing
 
-    with_db(database_url, go)
+    run_with_database(database_url, go)
     assert [t.split("?")[0] for t in upstream.targets()] == [
         "/shows/2",
         "/shows/2/episodes",

@@ -21,14 +21,15 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import orjson
 
 Params = Mapping[str, Any]
+T = TypeVar("T")
 
 
 class Row(Protocol):
@@ -287,6 +288,21 @@ def create_database(url: str, pool_size: int = 10) -> Database:
     if dialect_of(url) == "postgresql":
         return PostgresDatabase(url, min_size=min(2, pool_size), max_size=pool_size)
     return SqliteDatabase(url)
+
+
+def run_with_database(url: str, fn: Callable[[Database], Awaitable[T]]) -> T:
+    """Open a database, run `fn(db)` to completion, close it: for synchronous callers (the
+    CLI, benchmarks, tests) outside any event loop."""
+
+    async def runner() -> T:
+        db = create_database(url)
+        await db.open()
+        try:
+            return await fn(db)
+        finally:
+            await db.close()
+
+    return asyncio.run(runner())
 
 
 def in_list(conn: Conn, column: str, param: str) -> str:
