@@ -20,7 +20,7 @@ from openmaze.responses import ok
 from openmaze.web.emails import pairing_email
 from openmaze.web.links import pair_url
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(prefix="/v1", tags=["auth"])
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}

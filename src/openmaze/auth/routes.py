@@ -8,7 +8,7 @@ from starlette.responses import Response
 from openmaze.auth.basic import CurrentUser
 from openmaze.responses import ok
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(prefix="/v1", tags=["auth"])
 
 
 @router.get("/auth/validate", summary="Validate Your Authentication Credentials")

@@ -22,7 +22,7 @@ from openmaze.scrobble import by_show, schemas, service
 from openmaze.scrobble.bulk import INVALID, bulk_response, read_items
 from openmaze.user.scope import Scoped
 
-router = APIRouter(tags=["scrobbling"])
+router = APIRouter(prefix="/v1", tags=["scrobbling"])
 
 
 @router.post(

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Query
+from fastapi import APIRouter, Query
 from pydantic.json_schema import SkipJsonSchema
 from starlette.requests import Request
 
@@ -65,6 +65,11 @@ COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
     403: _error("The user has no premium subscription"),
     "default": _error("Any other error, in the TVmaze error body"),
 }
+
+
+def user_router(**options: Any) -> APIRouter:
+    """A router for `/v1/user/...` routes: the prefix and every route's documented errors."""
+    return APIRouter(prefix="/v1", responses=COMMON_ERRORS, **options)
 
 
 def deletion(done: str, not_found: str) -> dict[int | str, dict[str, Any]]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from openmaze.user import routes_episodes, routes_follows, routes_tags, routes_votes
-from openmaze.user.http import COMMON_ERRORS
 
-router = APIRouter(responses=COMMON_ERRORS)
-router.include_router(routes_follows.router)
-router.include_router(routes_episodes.router)
-router.include_router(routes_votes.router)
-router.include_router(routes_tags.router)
+routers: tuple[APIRouter, ...] = (
+    routes_follows.router,
+    routes_episodes.router,
+    routes_votes.router,
+    routes_tags.router,
+)

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -11,10 +11,10 @@ from openmaze.body import read_fields
 from openmaze.responses import empty_ok, ok
 from openmaze.user import episodes
 from openmaze.user.embeds import wants_embed
-from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, reading, writing
+from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, reading, user_router, writing
 from openmaze.user.schemas import MARK_BODY, MarkedEpisode
 
-router = APIRouter(tags=["marked episodes"])
+router = user_router(tags=["marked episodes"])
 
 EpisodeId = Annotated[int, Path(ge=1, le=MAX_ID)]
 # Typed `int` with a None default (not `int | None`): the OpenAPI schema is a plain integer

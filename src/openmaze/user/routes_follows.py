@@ -8,7 +8,7 @@ are built per kind and must be real objects when FastAPI reads them.)
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,10 +18,10 @@ from openmaze.responses import empty_ok, ok
 from openmaze.user import follows
 from openmaze.user.embeds import wants_embed
 from openmaze.user.follows import FollowKind
-from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, reading, writing
+from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, reading, user_router, writing
 from openmaze.user.schemas import NetworkFollow, PersonFollow, ShowFollow, WebchannelFollow
 
-router = APIRouter()
+router = user_router()
 
 # kind, its plural in the path, its title in summaries, its OpenAPI tag, its wire model
 _ROUTES: tuple[tuple[FollowKind, str, str, type[BaseModel]], ...] = (

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -11,10 +11,10 @@ from openmaze.body import read_fields
 from openmaze.responses import empty_ok, ok
 from openmaze.user import tags
 from openmaze.user.embeds import wants_embed
-from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, reading, writing
+from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, reading, user_router, writing
 from openmaze.user.schemas import TAG_CREATE_BODY, TAG_PATCH_BODY, Tag, TagInstance
 
-router = APIRouter(tags=["tagged shows"])
+router = user_router(tags=["tagged shows"])
 
 TagId = Annotated[int, Path(ge=1, le=MAX_ID)]
 ShowId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
@@ -12,11 +12,11 @@ from openmaze.body import read_fields
 from openmaze.responses import empty_ok, ok
 from openmaze.user import votes
 from openmaze.user.embeds import wants_embed
-from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, reading, writing
+from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, reading, user_router, writing
 from openmaze.user.schemas import VOTE_BODY, EpisodeVote, ShowVote
 from openmaze.user.votes import VoteKind
 
-router = APIRouter()
+router = user_router()
 
 
 def _add_routes(kind: VoteKind, plural: str, title: str, model: type[BaseModel]) -> None:
