@@ -7,7 +7,7 @@ appears; errors are documented with FastAPI's own 422 shape, which we never send
 new route is described correctly without work:
 
 - Every error status is documented with the TVmaze error body (`Error`, `ErrorWithFields` for 422s).
-- A route that authenticates (depends on `current_user`) documents 401 and 429 and Basic
+- A route that authenticates (depends on `current_user` or `premium_user`) documents 401 and 429 and Basic
   security; one that needs premium documents 403; one with path parameters documents 404;
   one that takes a body (POST/PUT/PATCH) documents 400, 413 and 422, as does one with
   validated query parameters (422); one with an `embed`
@@ -34,7 +34,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from openmaze.auth.basic import current_user, premium_user
+from openmaze.auth.basic import AUTHENTICATES, premium_user
 
 _ERROR_PROPERTIES: dict[str, Any] = {
     "name": {"type": "string", "description": "The HTTP reason phrase"},
@@ -142,7 +142,7 @@ def api_routes(app: FastAPI) -> list[Any]:
 
 def _fix_operation(route: Any, method: str, op: dict[str, Any]) -> None:
     dependant = route.dependant
-    authenticated = _depends_on(dependant, current_user)
+    authenticated = any(_depends_on(dependant, call) for call in AUTHENTICATES)
     statuses: set[int] = set()
     if authenticated:
         statuses |= {401, 429}

@@ -51,7 +51,7 @@ def operations() -> list[Operation]:
                     Operation(
                         method,
                         route.path_format,
-                        _depends_on(route.dependant, "current_user"),
+                        _depends_on(route.dependant, "current_user") or _depends_on(route.dependant, "premium_user"),
                         _depends_on(route.dependant, "premium_user"),
                         route.endpoint.__module__.startswith("openmaze.web"),
                     )
