@@ -23,6 +23,7 @@ from openmaze.middleware import BodySizeLimit, PathNormalizer
 from openmaze.openapi import install_openapi
 from openmaze.ratelimit import RateLimiter
 from openmaze.settings import Settings
+from openmaze.user.readcache import ReadCache
 
 log = logging.getLogger("openmaze")
 
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         key_prefix=settings.redis_key_prefix,
         timeout=settings.redis_timeout_seconds,
     )
+    app.state.read_cache = ReadCache(settings.read_cache_mb * 1024 * 1024)
     app.state.mailer = Mailer(settings.smtp_url, settings.mail_from)
     # Wall-clock epoch seconds for expiry rules; tests swap it to move time without sleeping.
     app.state.clock = time.time

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     auth_cache_seconds: float = Field(
         default=5.0, description="How long a verified API key is trusted without a database check"
     )
+    read_cache_mb: int = Field(
+        default=32,
+        ge=0,
+        description="Memory per worker for cached /v1/user list responses on SQLite, dropped on any write; 0: off",
+    )
     rate_limit_api: str = Field(
         default="", description="Per-user limit on /v1 requests, e.g. '200/10second'; empty: none"
     )

@@ -160,6 +160,7 @@ class SqliteDatabase:
         self.path = sqlite_path(url)
         self._raw: sqlite3.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self._commits = 0  # this process's commits: part of change_token()
 
     async def open(self) -> None:
         if self._raw is None:
@@ -179,6 +180,20 @@ class SqliteDatabase:
     async def read(self) -> AsyncIterator[Conn]:
         yield self._conn()
 
+    def change_token(self) -> tuple[int, int, int] | None:
+        """A value that differs whenever the database may have changed since it was last
+        taken: what a cache of query results is valid for (`openmaze.user.readcache`).
+
+        `PRAGMA data_version` moves when any other connection (another worker, the CLI)
+        commits; this connection's own writes move `total_changes` (rows it changed,
+        outside transactions too) and `_commits`. Inside an open transaction the answer
+        is None: what this connection reads there may yet be rolled back.
+        """
+        raw = self._raw
+        if raw is None or raw.in_transaction:
+            return None
+        return raw.execute("PRAGMA data_version").fetchone()[0], raw.total_changes, self._commits
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Conn]:
         conn = self._conn()
@@ -193,6 +208,7 @@ class SqliteDatabase:
                 raise
             else:
                 conn.raw.execute("COMMIT")
+                self._commits += 1
 
 
 # --- PostgreSQL -----------------------------------------------------------------------
@@ -273,6 +289,11 @@ class PostgresDatabase:
     async def read(self) -> AsyncIterator[Conn]:
         async with self._pool.acquire() as raw:
             yield PgConn(raw)
+
+    def change_token(self) -> None:
+        """Always None (nothing is cached): no cheap check tells one worker that another
+        has committed, and a stale read after a client's own write is not acceptable."""
+        return None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Conn]:

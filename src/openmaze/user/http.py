@@ -3,15 +3,18 @@ parameter, database access scoped to the user, and the documented error response
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Query
 from pydantic.json_schema import SkipJsonSchema
 from starlette.requests import Request
+from starlette.responses import Response
 
 from openmaze.auth.basic import User
+from openmaze.user.readcache import ReadCache
 from openmaze.user.schemas import Error, ErrorWithFields
 from openmaze.user.scope import Scoped
 
@@ -31,6 +34,20 @@ async def writing(request: Request, user: User) -> AsyncIterator[Scoped]:
     """One transaction: commits when the block ends, rolls back on any error."""
     async with request.app.state.db.transaction() as conn:
         yield Scoped(conn, user.id)
+
+
+async def listing(request: Request, user: User, key: Hashable, produce: Callable[[Scoped], Awaitable[Any]]) -> Response:
+    """A list read: `produce(scoped)`'s answer, from the read cache while the database is
+    unchanged (`openmaze.user.readcache`). `key` names the list and its parameters."""
+    cache: ReadCache = request.app.state.read_cache
+    token = request.app.state.db.change_token()
+    full_key = (user.id, key)
+    body = cache.get(token, full_key)
+    if body is None:
+        async with reading(request, user) as scoped:
+            body = orjson.dumps(await produce(scoped))
+        cache.put(token, full_key, body)
+    return Response(body, media_type="application/json")
 
 
 def embed_query(value: str, what: str) -> Any:

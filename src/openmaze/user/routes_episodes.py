@@ -11,7 +11,7 @@ from openmaze.body import read_fields
 from openmaze.responses import empty_ok, ok
 from openmaze.user import episodes
 from openmaze.user.embeds import wants_embed
-from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, reading, user_router, writing
+from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, listing, reading, user_router, writing
 from openmaze.user.schemas import MARK_BODY, MarkedEpisode
 
 router = user_router(tags=["marked episodes"])
@@ -37,8 +37,9 @@ async def list_marked(
     embed: Embed = None,
 ) -> Response:
     with_embed = wants_embed(embed, "episode")
-    async with reading(request, user) as scoped:
-        return ok(await episodes.list_marks(scoped, show_id, with_embed))
+    return await listing(
+        request, user, ("marks", show_id, with_embed), lambda scoped: episodes.list_marks(scoped, show_id, with_embed)
+    )
 
 
 @router.get(

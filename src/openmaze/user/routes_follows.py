@@ -18,7 +18,7 @@ from openmaze.responses import empty_ok, ok
 from openmaze.user import follows
 from openmaze.user.embeds import wants_embed
 from openmaze.user.follows import FollowKind
-from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, reading, user_router, writing
+from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, listing, reading, user_router, writing
 from openmaze.user.schemas import NetworkFollow, PersonFollow, ShowFollow, WebchannelFollow
 
 router = user_router()
@@ -51,8 +51,9 @@ def _add_routes(kind: FollowKind, plural: str, title: str, model: type[BaseModel
     )
     async def list_follows(request: Request, user: PremiumUser, embed: Embed = None) -> Response:
         with_embed = wants_embed(embed, kind.embed)
-        async with reading(request, user) as scoped:
-            return ok(await follows.list_follows(scoped, kind, with_embed))
+        return await listing(
+            request, user, (kind.table, with_embed), lambda scoped: follows.list_follows(scoped, kind, with_embed)
+        )
 
     @router.get(
         item,

@@ -11,7 +11,7 @@ from openmaze.body import read_fields
 from openmaze.responses import empty_ok, ok
 from openmaze.user import tags
 from openmaze.user.embeds import wants_embed
-from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, reading, user_router, writing
+from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, listing, user_router, writing
 from openmaze.user.schemas import TAG_CREATE_BODY, TAG_PATCH_BODY, Tag, TagInstance
 
 router = user_router(tags=["tagged shows"])
@@ -23,8 +23,7 @@ Embed = Annotated[EmbedParam, embed_query("show", "show")]
 
 @router.get("/user/tags", summary="List All Tags", response_description="An array of tags", response_model=list[Tag])
 async def list_tags(request: Request, user: PremiumUser) -> Response:
-    async with reading(request, user) as scoped:
-        return ok(await tags.list_tags(scoped))
+    return await listing(request, user, "tags", tags.list_tags)
 
 
 @router.post(
@@ -80,8 +79,9 @@ async def delete_tag(request: Request, user: PremiumUser, tag_id: TagId) -> Resp
 )
 async def list_tagged(request: Request, user: PremiumUser, tag_id: TagId, embed: Embed = None) -> Response:
     with_embed = wants_embed(embed, "show")
-    async with reading(request, user) as scoped:
-        return ok(await tags.list_tagged(scoped, tag_id, with_embed))
+    return await listing(
+        request, user, ("tagged", tag_id, with_embed), lambda scoped: tags.list_tagged(scoped, tag_id, with_embed)
+    )
 
 
 @router.put(

@@ -12,7 +12,7 @@ from openmaze.body import read_fields
 from openmaze.responses import empty_ok, ok
 from openmaze.user import votes
 from openmaze.user.embeds import wants_embed
-from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, reading, user_router, writing
+from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, listing, reading, user_router, writing
 from openmaze.user.schemas import VOTE_BODY, EpisodeVote, ShowVote
 from openmaze.user.votes import VoteKind
 
@@ -37,8 +37,9 @@ def _add_routes(kind: VoteKind, plural: str, title: str, model: type[BaseModel])
     )
     async def list_votes(request: Request, user: PremiumUser, embed: Embed = None) -> Response:
         with_embed = wants_embed(embed, kind.embed)
-        async with reading(request, user) as scoped:
-            return ok(await votes.list_votes(scoped, kind, with_embed))
+        return await listing(
+            request, user, (kind.table, with_embed), lambda scoped: votes.list_votes(scoped, kind, with_embed)
+        )
 
     @router.get(
         item,
