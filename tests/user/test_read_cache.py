@@ -101,9 +101,7 @@ async def test_sqlite_token_moves_on_every_commit_from_any_connection(database_u
 
 
 @pytest.mark.skipif(BACKEND != "postgres", reason="PostgreSQL only")
-def test_postgres_gives_no_token_so_nothing_is_cached(
-    client: TestClient, alice: ApiUser, ids: Ids, app: Any
-) -> None:
+def test_postgres_gives_no_token_so_nothing_is_cached(client: TestClient, alice: ApiUser, ids: Ids, app: Any) -> None:
     assert app.state.db.change_token() is None
     _follow_ids(client, alice)
     assert len(app.state.read_cache) == 0
