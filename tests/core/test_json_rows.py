@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
-from openmaze.db.database import Conn, json_rows_sql
+from openmaze.db.database import Conn, id_list_sql, id_objects_json, json_rows_sql
 from openmaze.user.scope import Scoped
 from tests.conftest import DEMO_SHOW, UNKNOWN_ID, ApiUser, run_sync
 
@@ -77,3 +77,35 @@ def test_through_the_user_scope(database_url: str, alice: ApiUser, bob: ApiUser)
 def test_refuses_column_names_that_are_not_plain() -> None:
     with pytest.raises(ValueError):
         json_rows_sql("sqlite", "SELECT 1 AS a", ("a'); DROP TABLE users; --",))
+
+
+# --- id lists (`id_list_sql` + `id_objects_json`) -------------------------------------------
+
+
+def _ids(database_url: str, where: str, params: dict[str, Any]) -> tuple[list[int], str]:
+    async def fetch(conn: Conn) -> tuple[list[int], str]:
+        rows = await conn.fetch_all(f"SELECT id FROM episodes WHERE {where} ORDER BY id", params)
+        text = await conn.fetch_val(id_list_sql(conn.dialect, "episodes", "id", where), params)
+        return [row[0] for row in rows], id_objects_json(text, "episode_id")
+
+    return run_sync(database_url, fetch)
+
+
+def test_id_list_is_every_id_in_ascending_order(database_url: str) -> None:
+    expected, text = _ids(database_url, "show_id = :show", {"show": DEMO_SHOW})
+    assert len(expected) > 10
+    assert orjson.loads(text) == [{"episode_id": i} for i in expected]
+
+
+def test_id_list_of_no_rows_is_an_empty_array(database_url: str) -> None:
+    assert _ids(database_url, "show_id = :show", {"show": UNKNOWN_ID}) == ([], "[]")
+
+
+def test_id_objects_json_handles_one_and_negative_ids() -> None:
+    assert orjson.loads(id_objects_json("7", "show_id")) == [{"show_id": 7}]
+    assert orjson.loads(id_objects_json("-1,2", "show_id")) == [{"show_id": -1}, {"show_id": 2}]
+
+
+def test_id_list_refuses_names_that_are_not_plain() -> None:
+    with pytest.raises(ValueError):
+        id_list_sql("sqlite", "episodes; DROP TABLE users", "id", "1 = 1")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openmaze.catalog.objects import CatalogTable, exists
-from openmaze.db.database import json_rows_sql
+from openmaze.db.database import id_list_sql, id_objects_json
 from openmaze.errors import ApiError
 from openmaze.responses import Raw
 from openmaze.user.embeds import attach
@@ -38,12 +38,12 @@ KINDS = (SHOWS, PEOPLE, NETWORKS, WEBCHANNELS)
 
 
 async def list_follows(scoped: Scoped, kind: FollowKind, embed: bool) -> list[dict[str, Any]] | Raw:
-    select = f"SELECT {kind.column} FROM {kind.table} WHERE user_id = :user_id ORDER BY {kind.column}"
     if not embed:
-        # Built as JSON by the database: a third less server CPU for 300 follows (bench/).
-        sql = json_rows_sql(scoped.conn.dialect, select, (kind.column,), order_by=kind.column)
-        return Raw(await scoped.fetch_val(sql))
-    rows = await scoped.fetch_all(select)
+        sql = id_list_sql(scoped.conn.dialect, kind.table, kind.column, "user_id = :user_id")
+        return Raw(id_objects_json(await scoped.fetch_val(sql), kind.column))
+    rows = await scoped.fetch_all(
+        f"SELECT {kind.column} FROM {kind.table} WHERE user_id = :user_id ORDER BY {kind.column}"
+    )
     items = [kind.item(row[0]) for row in rows]
     return await attach(scoped.conn, items, kind.column, kind.catalog, kind.embed)
 
