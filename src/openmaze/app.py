@@ -9,8 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
-from fastapi.routing import APIRoute
+from fastapi import FastAPI
 
 from openmaze import __version__
 from openmaze.accesslog import AccessLog
@@ -22,6 +21,7 @@ from openmaze.mail import Mailer
 from openmaze.middleware import BodySizeLimit, PathNormalizer
 from openmaze.openapi import install_openapi
 from openmaze.ratelimit import RateLimiter
+from openmaze.routing import RouteGroup
 from openmaze.settings import Settings
 from openmaze.user.readcache import ReadCache
 
@@ -100,21 +100,14 @@ def _include_routers(app: FastAPI) -> None:
     from openmaze.user.routes import routers as user_routers
     from openmaze.web.routes import router as web_router
 
-    for router in (health_router, auth_router, pairing_router, *user_routers, scrobble_router, public_router):
-        _add_flat(app, router)
+    # Not app.include_router: FastAPI 0.16x keeps an included router as one nested route
+    # that is matched twice per request and re-checks a version of the whole router tree
+    # each time (~15% of a small request's server CPU, bench/ + py-spy). A RouteGroup holds
+    # the same routes, which carry their own prefix and documented responses.
+    documentation = list(app.router.routes)  # /openapi.json, /docs: rarely asked for, so last
+    app.router.routes[:] = [
+        RouteGroup(router.routes)
+        for router in (auth_router, pairing_router, *user_routers, scrobble_router, public_router, health_router)
+    ]
+    app.router.routes.extend(documentation)
     app.include_router(web_router)  # pages: nested routers, few requests
-
-
-def _add_flat(app: FastAPI, router: APIRouter) -> None:
-    """Put a router's routes straight into the app's route list.
-
-    FastAPI 0.16x keeps an included router as one nested route: every request to it is
-    matched twice (once to pick the branch, once inside it) and walks a per-request
-    version check of the whole router tree; the API's routes paid ~15% of a small
-    request's server CPU for it (`bench/`, py-spy). The routers carry their own prefix
-    and documented responses, so the routes are complete as they are.
-    """
-    for route in router.routes:
-        if not isinstance(route, APIRoute):
-            raise TypeError(f"{route!r}: only plain API routes can be added flat")
-        app.router.routes.append(route)

@@ -35,6 +35,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from openmaze.auth.basic import AUTHENTICATES, premium_user
+from openmaze.routing import expand
 
 _ERROR_PROPERTIES: dict[str, Any] = {
     "name": {"type": "string", "description": "The HTTP reason phrase"},
@@ -137,7 +138,7 @@ def api_routes(app: FastAPI) -> list[Any]:
     Each item has `path_format`, `methods`, `dependant`, `endpoint`, `include_in_schema`
     (FastAPI's route contexts; plain APIRoutes on FastAPI versions that flatten routers).
     """
-    return [rc for rc in iter_route_contexts(app.routes) if isinstance(rc.original_route, APIRoute)]
+    return [rc for rc in iter_route_contexts(expand(app.routes)) if isinstance(rc.original_route, APIRoute)]
 
 
 def _fix_operation(route: Any, method: str, op: dict[str, Any]) -> None:
@@ -189,7 +190,11 @@ def _fix_operation(route: Any, method: str, op: dict[str, Any]) -> None:
 
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     doc = get_openapi(
-        title=app.title, version=app.version, description=app.description, routes=app.routes, openapi_version="3.1.0"
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=expand(app.routes),
+        openapi_version="3.1.0",
     )
     schemas: dict[str, Any] = doc.setdefault("components", {}).setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
