@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from starlette.requests import Request
+
 from openmaze.catalog.objects import CatalogTable, load_many
 from openmaze.db.database import Conn
 from openmaze.errors import ApiError
@@ -16,12 +18,13 @@ from openmaze.errors import ApiError
 INVALID_EMBED = "Invalid embed type"
 
 
-def wants_embed(value: str | None, allowed: str) -> bool:
+def wants_embed(request: Request, allowed: str) -> bool:
     """True when `?embed=<allowed>` was asked for, False when `embed` is absent.
 
     Anything else, an empty `?embed=` included, is a 400: the OpenAPI document lists the one
     allowed value, and a request outside it is refused rather than half-understood.
     """
+    value = request.query_params.get("embed")
     if value is None:
         return False
     if value != allowed:

@@ -11,7 +11,7 @@ from openmaze.body import read_fields
 from openmaze.responses import empty_ok, ok
 from openmaze.user import episodes
 from openmaze.user.embeds import wants_embed
-from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, listing, reading, user_router, writing
+from openmaze.user.http import MAX_ID, deletion, embed_doc, errors, listing, reading, user_router, writing
 from openmaze.user.schemas import MARK_BODY, MarkedEpisode
 
 router = user_router(tags=["marked episodes"])
@@ -20,7 +20,6 @@ EpisodeId = Annotated[int, Path(ge=1, le=MAX_ID)]
 # Typed `int` with a None default (not `int | None`): the OpenAPI schema is a plain integer
 # and a bad value's error names `show_id` alone, not one entry per union member.
 ShowFilter = Annotated[int, Query(ge=0, le=MAX_ID, description="Only return episodes from this specific show")]
-Embed = Annotated[EmbedParam, embed_query("episode", "episode")]
 
 
 @router.get(
@@ -29,14 +28,14 @@ Embed = Annotated[EmbedParam, embed_query("episode", "episode")]
     response_description="An array of marked episodes",
     response_model=list[MarkedEpisode],
     responses=errors(_400="Invalid embed type", _422="`show_id` is not an integer id"),
+    openapi_extra=embed_doc("episode", "episode"),
 )
 async def list_marked(
     request: Request,
     user: PremiumUser,
     show_id: ShowFilter = None,  # type: ignore[assignment]
-    embed: Embed = None,
 ) -> Response:
-    with_embed = wants_embed(embed, "episode")
+    with_embed = wants_embed(request, "episode")
     return await listing(
         request, user, ("marks", show_id, with_embed), lambda scoped: episodes.list_marks(scoped, show_id, with_embed)
     )

@@ -18,7 +18,7 @@ from openmaze.responses import empty_ok, ok
 from openmaze.user import follows
 from openmaze.user.embeds import wants_embed
 from openmaze.user.follows import FollowKind
-from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, listing, reading, user_router, writing
+from openmaze.user.http import MAX_ID, deletion, embed_doc, errors, listing, reading, user_router, writing
 from openmaze.user.schemas import NetworkFollow, PersonFollow, ShowFollow, WebchannelFollow
 
 router = user_router()
@@ -37,7 +37,6 @@ def _add_routes(kind: FollowKind, plural: str, title: str, model: type[BaseModel
     item = f"{base}/{{{kind.column}}}"
     tag = f"followed {plural}"
     TargetId = Annotated[int, Path(alias=kind.column, ge=1, le=MAX_ID)]
-    Embed = Annotated[EmbedParam, embed_query(kind.embed, kind.noun)]
     plural_title = "People" if plural == "people" else f"{title}s"
 
     @router.get(
@@ -48,9 +47,10 @@ def _add_routes(kind: FollowKind, plural: str, title: str, model: type[BaseModel
         name=f"list_followed_{plural}",
         response_model=list[model],  # type: ignore[valid-type]
         responses=errors(_400="Invalid embed type"),
+        openapi_extra=embed_doc(kind.embed, kind.noun),
     )
-    async def list_follows(request: Request, user: PremiumUser, embed: Embed = None) -> Response:
-        with_embed = wants_embed(embed, kind.embed)
+    async def list_follows(request: Request, user: PremiumUser) -> Response:
+        with_embed = wants_embed(request, kind.embed)
         return await listing(
             request, user, (kind.table, with_embed), lambda scoped: follows.list_follows(scoped, kind, with_embed)
         )

@@ -11,14 +11,13 @@ from openmaze.body import read_fields
 from openmaze.responses import empty_ok, ok
 from openmaze.user import tags
 from openmaze.user.embeds import wants_embed
-from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, listing, user_router, writing
+from openmaze.user.http import MAX_ID, deletion, embed_doc, errors, listing, user_router, writing
 from openmaze.user.schemas import TAG_CREATE_BODY, TAG_PATCH_BODY, Tag, TagInstance
 
 router = user_router(tags=["tagged shows"])
 
 TagId = Annotated[int, Path(ge=1, le=MAX_ID)]
 ShowId = Annotated[int, Path(ge=1, le=MAX_ID)]
-Embed = Annotated[EmbedParam, embed_query("show", "show")]
 
 
 @router.get("/user/tags", summary="List All Tags", response_description="An array of tags", response_model=list[Tag])
@@ -76,9 +75,10 @@ async def delete_tag(request: Request, user: PremiumUser, tag_id: TagId) -> Resp
     response_description="A list of tagged shows",
     response_model=list[TagInstance],
     responses=errors(_400="Invalid embed type", _404="This tag does not exist"),
+    openapi_extra=embed_doc("show", "show"),
 )
-async def list_tagged(request: Request, user: PremiumUser, tag_id: TagId, embed: Embed = None) -> Response:
-    with_embed = wants_embed(embed, "show")
+async def list_tagged(request: Request, user: PremiumUser, tag_id: TagId) -> Response:
+    with_embed = wants_embed(request, "show")
     return await listing(
         request, user, ("tagged", tag_id, with_embed), lambda scoped: tags.list_tagged(scoped, tag_id, with_embed)
     )

@@ -12,7 +12,7 @@ from openmaze.body import read_fields
 from openmaze.responses import empty_ok, ok
 from openmaze.user import votes
 from openmaze.user.embeds import wants_embed
-from openmaze.user.http import MAX_ID, EmbedParam, deletion, embed_query, errors, listing, reading, user_router, writing
+from openmaze.user.http import MAX_ID, deletion, embed_doc, errors, listing, reading, user_router, writing
 from openmaze.user.schemas import VOTE_BODY, EpisodeVote, ShowVote
 from openmaze.user.votes import VoteKind
 
@@ -24,7 +24,6 @@ def _add_routes(kind: VoteKind, plural: str, title: str, model: type[BaseModel])
     item = f"{base}/{{{kind.column}}}"
     tag = f"voted {plural}"
     TargetId = Annotated[int, Path(alias=kind.column, ge=1, le=MAX_ID)]
-    Embed = Annotated[EmbedParam, embed_query(kind.embed, kind.noun)]
 
     @router.get(
         base,
@@ -34,9 +33,10 @@ def _add_routes(kind: VoteKind, plural: str, title: str, model: type[BaseModel])
         name=f"list_voted_{plural}",
         response_model=list[model],  # type: ignore[valid-type]
         responses=errors(_400="Invalid embed type"),
+        openapi_extra=embed_doc(kind.embed, kind.noun),
     )
-    async def list_votes(request: Request, user: PremiumUser, embed: Embed = None) -> Response:
-        with_embed = wants_embed(embed, kind.embed)
+    async def list_votes(request: Request, user: PremiumUser) -> Response:
+        with_embed = wants_embed(request, kind.embed)
         return await listing(
             request, user, (kind.table, with_embed), lambda scoped: votes.list_votes(scoped, kind, with_embed)
         )
