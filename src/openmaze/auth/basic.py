@@ -3,7 +3,7 @@
 The hot path of every `/v1` request. A verified key is cached per process for
 `auth_cache_seconds` (5 s by default; the README states this bound): revoking a key
 clears it from this process's cache at once, and from other workers' within the bound.
-The cache is keyed by the HMAC of the whole Authorization header, never the key itself.
+The cache is keyed by a MAC of the whole Authorization header, never the key itself.
 
 Unknown user and wrong key take the same path: one indexed lookup by the key's hash,
 then a constant-time comparison of the username.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 import time
 from dataclasses import dataclass
@@ -68,7 +69,10 @@ class Authenticator:
         self.db = db
         self.secret = secret
         self.cache_seconds = cache_seconds
-        self._cache: dict[str, _CacheEntry] = {}
+        # Keyed BLAKE2b of the whole header, under a key derived from the secret: a MAC like
+        # the stored keys' HMAC-SHA256, at a third of its cost on every request.
+        self._cache_key = hashlib.sha256(b"openmaze auth cache\0" + secret).digest()
+        self._cache: dict[bytes, _CacheEntry] = {}
         self._last_used_written: dict[int, float] = {}
 
     def forget_key(self, key_id: int) -> None:
@@ -84,7 +88,7 @@ class Authenticator:
         if not header or len(header) > MAX_HEADER_LENGTH:
             return None
         now = time.monotonic()
-        cache_key = keyed_hash(self.secret, header)
+        cache_key = hashlib.blake2b(header.encode(), key=self._cache_key, digest_size=16).digest()
         entry = self._cache.get(cache_key)
         if entry is not None and entry.expires > now:
             return entry.user

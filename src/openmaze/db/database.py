@@ -159,17 +159,21 @@ class SqliteDatabase:
         self.url = url
         self.path = sqlite_path(url)
         self._raw: sqlite3.Connection | None = None
+        self._version_cursor: sqlite3.Cursor | None = None
         self._write_lock = asyncio.Lock()
         self._commits = 0  # this process's commits: part of change_token()
 
     async def open(self) -> None:
         if self._raw is None:
             self._raw = connect_sqlite(self.path)
+            self._version_cursor = self._raw.cursor()
+            self._version_cursor.row_factory = None
 
     async def close(self) -> None:
         if self._raw is not None:
             self._raw.close()
             self._raw = None
+            self._version_cursor = None
 
     def _conn(self) -> SqliteConn:
         if self._raw is None:
@@ -189,10 +193,12 @@ class SqliteDatabase:
         outside transactions too) and `_commits`. Inside an open transaction the answer
         is None: what this connection reads there may yet be rolled back.
         """
-        raw = self._raw
-        if raw is None or raw.in_transaction:
+        raw, cursor = self._raw, self._version_cursor
+        if raw is None or cursor is None or raw.in_transaction:
             return None
-        return raw.execute("PRAGMA data_version").fetchone()[0], raw.total_changes, self._commits
+        # A cursor of its own without the Row factory: 4.9 -> 3.2 us, on every cached read.
+        version = cursor.execute("PRAGMA data_version").fetchone()[0]
+        return version, raw.total_changes, self._commits
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Conn]:
