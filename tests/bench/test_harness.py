@@ -44,3 +44,13 @@ def test_quick_bench_runs_end_to_end(tmp_path: Path) -> None:
     report = (out / "quick.md").read_text()
     assert "| sqlite | `GET /v1/auth/validate` |" in report
     assert "Command: `python -m bench.run" in report
+
+
+def test_in_process_timing_runs() -> None:
+    """`bench.inproc` seeds, builds the app and times an endpoint and the framework floor."""
+    for args in (["follows/shows", "--calls", "20"], ["--framework", "--calls", "20"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.inproc", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert "us per request" in proc.stdout
