@@ -332,6 +332,10 @@ def run_backend(backend: str, url: str, plan: Plan, workdir: Path) -> dict[str, 
     om = start_openmaze(url, SECRET, workdir, {"OPENMAZE_READ_CACHE_MB": "0"})
     try:
         result["scaling"] = scaling(om, seeded, pool, plan)
+        # The peak includes the largest bulk scrobble and list, whichever server saw it.
+        peak = om.memory_kb()
+        big = result["memory"]["big_catalog"]
+        big["VmHWM"] = max(big.get("VmHWM", 0), peak.get("VmHWM", 0))
     finally:
         om.stop()
     return result
