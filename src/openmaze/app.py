@@ -91,7 +91,8 @@ def _telemetry_options(settings: Settings) -> dict[str, Any]:
 
 
 def _include_routers(app: FastAPI) -> None:
-    # Each domain package contributes routers; the order does not matter.
+    # Each domain package contributes routers. Their paths do not overlap, so the order only
+    # decides which groups a request is checked against first: the API's, then the rest.
     from openmaze.auth.pairing import router as pairing_router
     from openmaze.auth.routes import router as auth_router
     from openmaze.health import router as health_router
