@@ -92,7 +92,8 @@ def _telemetry_options(settings: Settings) -> dict[str, Any]:
 
 def _include_routers(app: FastAPI) -> None:
     # Each domain package contributes routers. Their paths do not overlap, so the order only
-    # decides which groups a request is checked against first: the API's, then the rest.
+    # decides which groups a request is checked against first: the user API's (most of the
+    # traffic), then scrobbling, authentication, the catalog and health.
     from openmaze.auth.pairing import router as pairing_router
     from openmaze.auth.routes import router as auth_router
     from openmaze.health import router as health_router
@@ -108,7 +109,7 @@ def _include_routers(app: FastAPI) -> None:
     documentation = list(app.router.routes)  # /openapi.json, /docs: rarely asked for, so last
     app.router.routes[:] = [
         RouteGroup(router.routes)
-        for router in (auth_router, pairing_router, *user_routers, scrobble_router, public_router, health_router)
+        for router in (*user_routers, scrobble_router, auth_router, pairing_router, public_router, health_router)
     ]
     app.router.routes.extend(documentation)
     app.include_router(web_router)  # pages: nested routers, few requests

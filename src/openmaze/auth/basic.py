@@ -123,19 +123,18 @@ class Authenticator:
 
 
 async def current_user(request: Request) -> User:
-    auth: Authenticator = request.app.state.auth
+    state = request.app.state
+    auth: Authenticator = state.auth
     user = await auth.authenticate(request.headers.get("authorization"))
     if user is None:
-        limiter = getattr(request.app.state, "limiter", None)
+        limiter = getattr(state, "limiter", None)
         if limiter is not None:
             await limiter.hit_auth_failure(request)
         raise ApiError(401, INVALID_CREDENTIALS, headers=BASIC_CHALLENGE)
     note_user(request.scope, user.username)
-    spec = request.app.state.settings.rate_limit_api
+    spec = state.settings.rate_limit_api
     if spec:  # off by default: a household server has no one to ration
-        await request.app.state.limiter.check(
-            request, spec, "api", str(user.id), message="Too many requests, please back off"
-        )
+        await state.limiter.check(request, spec, "api", str(user.id), message="Too many requests, please back off")
     return user
 
 

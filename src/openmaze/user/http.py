@@ -53,8 +53,9 @@ def writing(request: Request, user: User) -> AbstractAsyncContextManager[Scoped]
 async def listing(request: Request, user: User, key: Hashable, produce: Callable[[Scoped], Awaitable[Any]]) -> Response:
     """A list read: `produce(scoped)`'s answer, from the read cache while the database is
     unchanged (`openmaze.user.readcache`). `key` names the list and its parameters."""
-    cache: ReadCache = request.app.state.read_cache
-    token = request.app.state.db.change_token()
+    state = request.app.state
+    cache: ReadCache = state.read_cache
+    token = state.db.change_token()
     full_key = (user.id, key)
     body = cache.get(token, full_key)
     if body is None:
