@@ -32,6 +32,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -103,8 +104,9 @@ class PostgresScratch:
     def __init__(self, url: str) -> None:
         self.admin_url = url
         self.name = f"openmaze_bench_{os.getpid()}"
-        base, _, _ = url.rpartition("/")
-        self.url = f"{base}/{self.name}"
+        # Only the path names the database: a Unix-socket URL carries slashes in its query
+        # (postgresql://u@/db?host=/var/run/postgresql).
+        self.url = urlunsplit(urlsplit(url)._replace(path=f"/{self.name}"))
 
     def _admin(self, sql: str) -> None:
         import psycopg
