@@ -11,16 +11,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
-from pathlib import Path
 
 from bench.load import run_load
-from bench.run import SECRET, PostgresScratch, prepare_endpoint
+from bench.run import SECRET, env_pairs, scratch_endpoint
 from bench.servers import start_openmaze
-
-
-def _env(pairs: list[str]) -> dict[str, str]:
-    return dict(p.split("=", 1) for p in pairs)
 
 
 def main() -> int:
@@ -32,35 +26,27 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=4)
     parser.add_argument("--postgres", metavar="URL")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="openmaze-ab-") as tmp:
-        work = Path(tmp)
-        scratch = PostgresScratch(args.postgres) if args.postgres else None
-        url = scratch.create() if scratch else f"sqlite:///{work / 'bench.sqlite3'}"
+    with scratch_endpoint(args.endpoint, args.postgres, "openmaze-ab-") as (url, endpoint, work):
+        servers = {
+            "a": start_openmaze(url, SECRET, work, env_pairs(args.a)),
+            "b": start_openmaze(url, SECRET, work, env_pairs(args.b)),
+        }
+        rps: dict[str, list[float]] = {"a": [], "b": []}
+        cpu = {"a": 0.0, "b": 0.0}
+        count = {"a": 0, "b": 0}
         try:
-            endpoint = prepare_endpoint(url, args.endpoint)
-            servers = {
-                "a": start_openmaze(url, SECRET, work, _env(args.a)),
-                "b": start_openmaze(url, SECRET, work, _env(args.b)),
-            }
-            rps: dict[str, list[float]] = {"a": [], "b": []}
-            cpu = {"a": 0.0, "b": 0.0}
-            count = {"a": 0, "b": 0}
-            try:
-                for s in servers.values():
-                    run_load(s.url, endpoint.request, 32, 1)
-                for _ in range(args.rounds):
-                    for name, s in servers.items():
-                        before = s.cpu_seconds()
-                        got = run_load(s.url, endpoint.request, 32, args.seconds)
-                        cpu[name] += s.cpu_seconds() - before
-                        count[name] += got.requests
-                        rps[name].append(got.rps)
-            finally:
-                for s in servers.values():
-                    s.stop()
+            for s in servers.values():
+                run_load(s.url, endpoint.request, 32, 1)
+            for _ in range(args.rounds):
+                for name, s in servers.items():
+                    before = s.cpu_seconds()
+                    got = run_load(s.url, endpoint.request, 32, args.seconds)
+                    cpu[name] += s.cpu_seconds() - before
+                    count[name] += got.requests
+                    rps[name].append(got.rps)
         finally:
-            if scratch:
-                scratch.drop()
+            for s in servers.values():
+                s.stop()
     print(endpoint.name)
     for name, env in (("a", args.a), ("b", args.b)):
         print(

@@ -20,10 +20,8 @@ import argparse
 import cProfile
 import os
 import pstats
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Annotated, Any
 
 import uvloop
@@ -32,7 +30,7 @@ from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response
 
 from bench.load import Request
-from bench.run import SECRET, prepare_endpoint
+from bench.run import SECRET, env_pairs, scratch_endpoint
 
 App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 
@@ -96,9 +94,8 @@ async def time_app(app: App, req: Request, calls: int, profile: bool = False) ->
 
 
 def _endpoint(name: str, calls: int, profile: bool, env: dict[str, str]) -> None:
-    with tempfile.TemporaryDirectory(prefix="openmaze-inproc-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        endpoint = prepare_endpoint(url, name)  # seeds with its own event loop, so not inside ours
+    # Seeded before our event loop starts: seeding runs one of its own.
+    with scratch_endpoint(name, None, "openmaze-inproc-") as (url, endpoint, _):
         os.environ.update({"OPENMAZE_DATABASE_URL": url, "OPENMAZE_SECRET_KEY": SECRET, **env})
         from openmaze.app import create_app
 
@@ -169,8 +166,7 @@ def main() -> int:
     if args.framework:
         uvloop.run(_framework(args.calls))
     elif args.endpoint:
-        env = dict(pair.split("=", 1) for pair in args.env)
-        _endpoint(args.endpoint, args.calls, args.profile, env)
+        _endpoint(args.endpoint, args.calls, args.profile, env_pairs(args.env))
     else:
         parser.error("name an endpoint, or pass --framework")
     return 0

@@ -15,12 +15,11 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
 from bench.load import run_load
-from bench.run import RESULTS, SECRET, PostgresScratch, prepare_endpoint
+from bench.run import RESULTS, SECRET, env_pairs, scratch_endpoint
 from bench.servers import start_openmaze
 
 
@@ -59,34 +58,26 @@ def main() -> int:
     if not py_spy:
         print("py-spy not found: pip install py-spy", file=sys.stderr)
         return 1
-    with tempfile.TemporaryDirectory(prefix="openmaze-profile-") as tmp:
-        work = Path(tmp)
-        scratch = PostgresScratch(args.postgres) if args.postgres else None
-        url = scratch.create() if scratch else f"sqlite:///{work / 'bench.sqlite3'}"
+    with scratch_endpoint(args.endpoint, args.postgres, "openmaze-profile-") as (url, endpoint, work):
+        server = start_openmaze(url, SECRET, work, env_pairs(args.env))
         try:
-            endpoint = prepare_endpoint(url, args.endpoint)
-            server = start_openmaze(url, SECRET, work, dict(e.split("=", 1) for e in args.env))
-            try:
-                run_load(server.url, endpoint.request, 32, 2)
-                collapsed = work / "profile.txt"
-                speedscope = RESULTS / "profile.speedscope.json"
-                RESULTS.mkdir(exist_ok=True)
-                spy = [py_spy, "record", "--pid", str(server.pid), "--duration", str(args.seconds), "--rate", "500"]
-                load = threading.Thread(target=run_load, args=(server.url, endpoint.request, 32, args.seconds + 1))
-                load.start()
-                subprocess.run([*spy, "--format", "raw", "-o", str(collapsed)], check=True, capture_output=True)
-                load.join()
-                print(f"{endpoint.name}:\n{summarize(collapsed, args.top)}")
-                load = threading.Thread(target=run_load, args=(server.url, endpoint.request, 32, args.seconds + 1))
-                load.start()
-                subprocess.run([*spy, "--format", "speedscope", "-o", str(speedscope)], check=True, capture_output=True)
-                load.join()
-                print(f"\nspeedscope profile: {speedscope}")
-            finally:
-                server.stop()
+            run_load(server.url, endpoint.request, 32, 2)
+            collapsed = work / "profile.txt"
+            speedscope = RESULTS / "profile.speedscope.json"
+            RESULTS.mkdir(exist_ok=True)
+            spy = [py_spy, "record", "--pid", str(server.pid), "--duration", str(args.seconds), "--rate", "500"]
+            load = threading.Thread(target=run_load, args=(server.url, endpoint.request, 32, args.seconds + 1))
+            load.start()
+            subprocess.run([*spy, "--format", "raw", "-o", str(collapsed)], check=True, capture_output=True)
+            load.join()
+            print(f"{endpoint.name}:\n{summarize(collapsed, args.top)}")
+            load = threading.Thread(target=run_load, args=(server.url, endpoint.request, 32, args.seconds + 1))
+            load.start()
+            subprocess.run([*spy, "--format", "speedscope", "-o", str(speedscope)], check=True, capture_output=True)
+            load.join()
+            print(f"\nspeedscope profile: {speedscope}")
         finally:
-            if scratch:
-                scratch.drop()
+            server.stop()
     return 0
 
 

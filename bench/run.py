@@ -28,7 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -80,6 +81,27 @@ def prepare_endpoint(url: str, name: str) -> Endpoint:
     seeded = run_with_database(url, lambda db: seed_users(db, SECRET.encode(), 1000))
     settle(url)
     return next(e for e in endpoint_table(seeded) if name in e.name)
+
+
+@contextmanager
+def scratch_endpoint(name: str, postgres: str | None, prefix: str) -> Iterator[tuple[str, Endpoint, Path]]:
+    """(database URL, endpoint, work directory) for the A/B, profiling and in-process tools:
+    a quick data set seeded into SQLite in a temporary directory, or into a database of its
+    own on the PostgreSQL server `postgres` names (dropped afterwards)."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        work = Path(tmp)
+        scratch = PostgresScratch(postgres) if postgres else None
+        url = scratch.create() if scratch else f"sqlite:///{work / 'bench.sqlite3'}"
+        try:
+            yield url, prepare_endpoint(url, name), work
+        finally:
+            if scratch:
+                scratch.drop()
+
+
+def env_pairs(pairs: list[str]) -> dict[str, str]:
+    """`--env NAME=VALUE` options as a dict."""
+    return dict(pair.split("=", 1) for pair in pairs)
 
 
 # --- databases -----------------------------------------------------------------------------
