@@ -265,12 +265,15 @@ def test_serve_runs_the_sync_on_a_schedule_in_one_worker_only(
         else:
             raise AssertionError(f"the scheduled sync did not mirror show 520:\n{server.log()}")
         assert httpx.get(f"{server.url}/shows/1", timeout=5).json()["name"] == upstream.shows[1]["name"]
-        # The lock is released once the round is over.
-        deadline = time.monotonic() + 10
-        while query(database_url, "SELECT key FROM sync_state WHERE key = 'sync.lock'") and time.monotonic() < deadline:
+        # Wait for both workers to report their first round (one mirrored, the other either
+        # skipped it or ran after it and found nothing to do) rather than on a fixed delay:
+        # on a loaded machine the second worker can start seconds after the first.
+        deadline = time.monotonic() + 60
+        while server.log().count("scheduled catalog sync") < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert query(database_url, "SELECT key FROM sync_state WHERE key = 'sync.lock'") == []
-        time.sleep(3)  # both workers' first rounds are over
+        assert server.log().count("scheduled catalog sync") >= 2, server.log()
+        # The lock is released once the round is over.
+        assert query(database_url, "SELECT key FROM sync_state WHERE key = 'sync.lock'") == [], server.log()
         # Both workers run the timer; the lock let only one of them mirror the catalog.
         fetched = [r.path for r in upstream.requests if r.path.startswith("/shows/")]
         assert sorted(fetched) == sorted(set(fetched))
