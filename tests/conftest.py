@@ -47,6 +47,25 @@ def pytest_report_header(config: Any) -> str:
     return f"openmaze test database: {BACKEND}" + (f" ({PG_URL})" if BACKEND == "postgres" else "")
 
 
+# Tests that need the PostgreSQL server itself (`postgres`) or several server processes on
+# PostgreSQL and Redis (`postgres_redis`, tests/scale/) run in the PostgreSQL pass, which
+# `.ci/run` and `make test` provide, and are deselected in the SQLite pass.
+POSTGRES_ONLY = ("postgres", "postgres_redis")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if BACKEND == "postgres":
+        return
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        needs_postgres = any(item.get_closest_marker(m) for m in POSTGRES_ONLY)
+        (dropped if needs_postgres else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
 async def _load_demo(url: str) -> None:
     db = create_database(url)
     await db.open()

@@ -21,21 +21,9 @@ from typing import Any
 import pytest
 import redis
 
-from tests.conftest import BACKEND, LiveServer, free_port, start_server, stop_server
+from tests.conftest import LiveServer, free_port, start_server, stop_server
 
 REDIS_URL = os.environ.get("OPENMAZE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if BACKEND == "postgres":
-        return
-    keep: list[pytest.Item] = []
-    dropped: list[pytest.Item] = []
-    for item in items:
-        (dropped if item.get_closest_marker("postgres_redis") else keep).append(item)
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = keep
 
 
 @pytest.fixture

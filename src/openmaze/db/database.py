@@ -13,7 +13,8 @@ indexed query takes microseconds, far less than a thread hop). A write transacti
 awaits anything that suspends, so requests cannot interleave inside it; an asyncio lock
 makes that a guarantee rather than an accident. Across processes, `busy_timeout` waits.
 
-PostgreSQL: an asyncpg pool; each transaction holds one pooled connection.
+PostgreSQL: asyncpg connections from a small pool of our own (`openmaze.db.pgpool`);
+each read block or transaction holds one pooled connection.
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import orjson
+
+if TYPE_CHECKING:
+    from openmaze.db.pgpool import Lease, PgPool
 
 Params = Mapping[str, Any]
 T = TypeVar("T")
@@ -264,37 +268,20 @@ class PgConn:
             await self.raw.executemany(stmt.sql, [self._args(stmt, r) for r in rows])
 
 
-async def _keep_session(conn: Any) -> None:
-    """Pool release without asyncpg's default reset query.
-
-    By default every release runs `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
-    RESET ALL` - one more round trip per request, to undo session state that openmaze never
-    creates (no advisory locks, LISTEN, SET or cursors outside a transaction). asyncpg
-    still rolls back an open transaction before calling this, so a connection always goes
-    back to the pool idle. Whoever adds session state must add its reset here.
-    """
-
-
 class _PgRead:
-    """`async with db.read() as conn`: a pooled connection for the block.
+    """`async with db.read() as conn`: a pooled connection for the block. A class, not an
+    @asynccontextmanager generator: every read request passes through it."""
 
-    A class, not an @asynccontextmanager generator: every read request passes through it,
-    and the generator machinery cost a few percent of a small request's CPU (bench/).
-    """
+    __slots__ = ("_lease",)
 
-    __slots__ = ("_pool", "_raw")
-
-    def __init__(self, pool: Any) -> None:
-        self._pool = pool
-        self._raw: Any = None
+    def __init__(self, lease: Lease) -> None:
+        self._lease = lease
 
     async def __aenter__(self) -> PgConn:
-        self._raw = await self._pool.acquire()
-        return PgConn(self._raw)
+        return PgConn(await self._lease.__aenter__())
 
-    async def __aexit__(self, *exc: object) -> None:
-        raw, self._raw = self._raw, None
-        await self._pool.release(raw)
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: object, tb: object) -> None:
+        await self._lease.__aexit__(exc_type, exc, tb)
 
 
 class PostgresDatabase:
@@ -304,15 +291,22 @@ class PostgresDatabase:
         self.url = normalize_url(url)
         self.min_size = min_size
         self.max_size = max_size
-        self._pool: Any = None
+        self._pool: PgPool | None = None
 
     async def open(self) -> None:
         if self._pool is None:
             import asyncpg
 
-            self._pool = await asyncpg.create_pool(
-                self.url, min_size=self.min_size, max_size=self.max_size, reset=_keep_session
-            )
+            from openmaze.db.pgpool import PgPool
+
+            pool = PgPool(lambda: asyncpg.connect(self.url), self.min_size, self.max_size)
+            await pool.open()
+            self._pool = pool
+
+    def _opened(self) -> PgPool:
+        if self._pool is None:
+            raise RuntimeError("the database is not open")
+        return self._pool
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -320,7 +314,7 @@ class PostgresDatabase:
             self._pool = None
 
     def read(self) -> AbstractAsyncContextManager[Conn]:
-        return _PgRead(self._pool)
+        return _PgRead(self._opened().lease())
 
     def change_token(self) -> None:
         """Always None (nothing is cached): no cheap check tells one worker that another
@@ -329,7 +323,7 @@ class PostgresDatabase:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Conn]:
-        async with self._pool.acquire() as raw, raw.transaction():
+        async with self._opened().lease() as raw, raw.transaction():
             yield PgConn(raw)
 
 
