@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.clock = time.time
 
     install_error_handlers(app)
-    _include_routers(app)
+    _include_routers(app, direct=not settings.telemetry)
     install_openapi(app)
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
@@ -90,7 +90,7 @@ def _telemetry_options(settings: Settings) -> dict[str, Any]:
     return {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}}
 
 
-def _include_routers(app: FastAPI) -> None:
+def _include_routers(app: FastAPI, direct: bool) -> None:
     # Each domain package contributes routers. Their paths do not overlap, so the order only
     # decides which groups a request is checked against first: the user API's (most of the
     # traffic), then scrobbling, authentication, the catalog and health.
@@ -107,8 +107,10 @@ def _include_routers(app: FastAPI) -> None:
     # each time (~15% of a small request's server CPU, bench/ + py-spy). A RouteGroup holds
     # the same routes, which carry their own prefix and documented responses.
     documentation = list(app.router.routes)  # /openapi.json, /docs: rarely asked for, so last
+    # `direct`: FastAPI's per-request machinery skipped for routes of the usual shape
+    # (openmaze.fastpath), unless FastAPI's telemetry is on, which records it.
     app.router.routes[:] = [
-        RouteGroup(router.routes)
+        RouteGroup(router.routes, direct=direct)
         for router in (*user_routers, scrobble_router, auth_router, pairing_router, public_router, health_router)
     ]
     app.router.routes.extend(documentation)

@@ -17,14 +17,25 @@ from typing import Any
 from fastapi.routing import APIRoute
 from starlette._utils import get_route_path  # what Starlette's own routes match against
 from starlette.routing import BaseRoute, Match, NoMatchFound
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from openmaze.fastpath import direct_app
 
 
 class RouteGroup(BaseRoute):
-    def __init__(self, routes: Sequence[BaseRoute]) -> None:
+    def __init__(self, routes: Sequence[BaseRoute], direct: bool = False) -> None:
+        """`direct`: serve the routes that fit it through `openmaze.fastpath` (the same
+        answers without FastAPI's per-request machinery)."""
         if not routes or not all(isinstance(r, APIRoute) for r in routes):
             raise TypeError("a route group holds one or more API routes")
         self.routes: list[APIRoute] = list(routes)  # type: ignore[arg-type]
+        # By identity: Starlette routes compare by value and are not hashable.
+        self._direct: dict[int, ASGIApp] = {}
+        if direct:
+            for route in self.routes:
+                app = direct_app(route)
+                if app is not None:
+                    self._direct[id(route)] = app
         # Up to the first path parameter, every path is literal: no match can lie outside
         # it. A character prefix on purpose ("/v1/user/episodes" covers ".../episodes/{id}").
         self.prefix = os.path.commonprefix([r.path.partition("{")[0] for r in self.routes])  # noqa: RUF071
@@ -43,10 +54,18 @@ class RouteGroup(BaseRoute):
             return Match.PARTIAL, partial
         return Match.NONE, {}
 
+    def is_direct(self, route: APIRoute) -> bool:
+        """Whether `route` is served through `openmaze.fastpath`."""
+        return id(route) in self._direct
+
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The matching route put itself in the scope (APIRoute.matches does).
         route: APIRoute = scope["route"]
-        await route.handle(scope, receive, send)
+        app = self._direct.get(id(route))
+        if app is not None and scope["method"] in (route.methods or ()):  # else the route's 405
+            await app(scope, receive, send)
+        else:
+            await route.handle(scope, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> Any:
         for route in self.routes:

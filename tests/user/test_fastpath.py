@@ -1,0 +1,210 @@
+"""The fast path (`openmaze.fastpath`) answers exactly as FastAPI's own handlers would:
+the same status, body and headers for valid requests, odd ids, odd filters, missing or
+wrong credentials and wrong methods; and it serves every /v1 route it was made for."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import pytest
+from fastapi import APIRouter, Body, Depends, FastAPI, Path, Query
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.testclient import TestClient
+
+from openmaze.app import create_app
+from openmaze.auth.basic import CurrentUser
+from openmaze.routing import RouteGroup, expand
+from openmaze.settings import Settings
+from tests.conftest import UNKNOWN_ID, ApiUser
+from tests.user.conftest import OPERATIONS, Ids
+
+# Path ids FastAPI and the fast path must treat alike: pydantic accepts some that are not
+# plain digits ("+1", " 1", "1_0"), which the fast path leaves to FastAPI.
+ODD_IDS = ("abc", "0", "-1", "007", "+1", "%201", "1_0", "1.0", "2147483647", "2147483648", "9" * 30, "%EF%BC%91")
+
+
+def _without_fast_path(app: FastAPI) -> FastAPI:
+    app.router.routes[:] = [
+        RouteGroup(r.routes, direct=False) if isinstance(r, RouteGroup) else r for r in app.router.routes
+    ]
+    return app
+
+
+@pytest.fixture
+def pair(settings: Settings) -> Iterator[tuple[TestClient, TestClient]]:
+    """The same database through the fast path and through FastAPI alone. The limit on
+    failed authentication is off: the matrices below fail it hundreds of times, and each
+    side would count its own (the limit's own tests are in tests/hardening/)."""
+    settings = settings.model_copy(update={"rate_limit_auth_failures": ""})
+    with TestClient(create_app(settings)) as fast, TestClient(_without_fast_path(create_app(settings))) as plain:
+        yield fast, plain
+
+
+def _answer(r: Any) -> tuple[int, bytes, list[tuple[str, str]]]:
+    return r.status_code, r.content, sorted((k, v) for k, v in r.headers.items() if k != "date")
+
+
+def _same(pair: tuple[TestClient, TestClient], method: str, url: str, **kw: Any) -> int:
+    fast, plain = pair
+    a, b = fast.request(method, url, **kw), plain.request(method, url, **kw)
+    assert _answer(a) == _answer(b), f"{method} {url}"
+    return int(a.status_code)
+
+
+def test_every_user_scrobble_and_validate_route_takes_the_fast_path(app: FastAPI) -> None:
+    groups = [g for g in app.router.routes if isinstance(g, RouteGroup)]
+    served = {
+        (method, route.path): group.is_direct(route)
+        for group in groups
+        for route in group.routes
+        for method in route.methods or ()
+        if route.path.startswith(("/v1/user", "/v1/scrobble", "/v1/auth/validate"))
+    }
+    assert len(served) == len(OPERATIONS) + 5  # + 4 scrobble routes and validate
+    assert [key for key, direct in served.items() if not direct] == []
+
+
+def test_telemetry_keeps_fastapis_own_handlers(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"telemetry": True}))
+    groups = [g for g in app.router.routes if isinstance(g, RouteGroup)]
+    assert not any(g.is_direct(r) for g in groups for r in g.routes)
+
+
+# Beyond /v1/user (tests/user/conftest.OPERATIONS): the other routes with an id in the path.
+OTHER_OPERATIONS = (("GET", "/v1/scrobble/shows/{show_id}"), ("PUT", "/v1/scrobble/episodes/{episode_id}"))
+
+
+def test_odd_ids_and_credentials_get_the_same_answers(
+    pair: tuple[TestClient, TestClient], alice: ApiUser, free_user: ApiUser, ids: Ids
+) -> None:
+    credentials: list[dict[str, Any]] = [
+        {"auth": alice.auth},
+        {"auth": free_user.auth},
+        {"auth": (alice.username, "omk_wrong")},
+        {},
+    ]
+    statuses: set[int] = set()
+    for method, template in (*OPERATIONS, *OTHER_OPERATIONS):
+        if "{" not in template:
+            if method == "GET":  # a list: nothing to vary but the credentials
+                statuses.update(_same(pair, method, template, **kw) for kw in credentials)
+            continue
+        # Every id in the path replaced; none of these names an object of the demo catalog,
+        # so even the writes change nothing and both sides see the same database.
+        values = (*ODD_IDS, str(UNKNOWN_ID))
+        for value in values:
+            path = re.sub(r"\{[a-z_]+\}", value, template)
+            statuses.update(_same(pair, method, path, **kw) for kw in credentials)
+    # The matrix reached every kind of answer.
+    assert {200, 401, 403, 404} <= statuses
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?show_id=",
+        "?show_id=x",
+        "?show_id=0",
+        "?show_id=007",
+        "?show_id=%2B1",
+        "?show_id=-1",
+        "?show_id=2147483648",
+        "?show_id=1&show_id=2",
+        "?embed=episode",
+        "?embed=bogus",
+        "?show_id=1&embed=episode",
+        "?other=1",
+    ],
+)
+def test_query_filters_get_the_same_answers(
+    pair: tuple[TestClient, TestClient], alice: ApiUser, ids: Ids, query: str
+) -> None:
+    fast, _ = pair
+    fast.put(f"/v1/user/episodes/{ids.episode}", json={"type": 0, "marked_at": 1_700_000_000}, auth=alice.auth)
+    query = query.replace("show_id=1", f"show_id={ids.show}")
+    _same(pair, "GET", f"/v1/user/episodes{query}", auth=alice.auth)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/v1/user/episodes/1"),
+        ("PATCH", "/v1/user/follows/shows/1"),
+        ("HEAD", "/v1/user/follows/shows"),
+        ("GET", "/v1/user/follows/shows/"),
+        ("GET", "/v1/user/follows/shows/1/x"),
+        ("GET", "/v1/auth/validate"),
+    ],
+)
+def test_methods_and_paths_get_the_same_answers(
+    pair: tuple[TestClient, TestClient], alice: ApiUser, method: str, path: str
+) -> None:
+    _same(pair, method, path, auth=alice.auth)
+    _same(pair, method, path)
+
+
+def test_writes_through_the_fast_path_are_what_fastapi_would_write(
+    pair: tuple[TestClient, TestClient], alice: ApiUser, ids: Ids
+) -> None:
+    fast, plain = pair
+    url = f"/v1/user/episodes/{ids.episode}"
+    body = {"type": 2, "marked_at": 1_650_000_000}
+    a = fast.put(url, json=body, auth=alice.auth)
+    b = plain.put(url, json=body, auth=alice.auth)  # the same mark again: idempotent
+    assert _answer(a) == _answer(b) and a.status_code == 200
+    assert fast.delete(url, auth=alice.auth).status_code == 200
+    assert _answer(fast.delete(url, auth=alice.auth)) == _answer(plain.delete(url, auth=alice.auth))
+    _same(pair, "PUT", url, content=b"{not json", headers={"content-type": "application/json"}, auth=alice.auth)
+
+
+# --- which routes qualify ------------------------------------------------------------------
+
+
+async def _user(request: Request) -> int:
+    return 1
+
+
+def _group(router: APIRouter) -> RouteGroup:
+    return RouteGroup(router.routes, direct=True)
+
+
+def test_only_routes_of_the_usual_shape_qualify() -> None:
+    router = APIRouter()
+
+    @router.get("/usual/{thing_id}")
+    async def usual(request: Request, user: CurrentUser, thing_id: Annotated[int, Path(ge=1)]) -> Response:
+        return PlainTextResponse(str(thing_id))
+
+    @router.get("/text-filter")
+    async def text_filter(user: CurrentUser, q: str | None = Query(None)) -> Response:
+        return PlainTextResponse("")
+
+    @router.post("/model-body")
+    async def model_body(user: CurrentUser, name: Annotated[str, Body(embed=True)]) -> Response:
+        return PlainTextResponse(name)
+
+    @router.get("/other-dependency")
+    async def other_dependency(user: Annotated[int, Depends(_user)]) -> Response:
+        return PlainTextResponse("")
+
+    @router.get("/returns-a-dict")
+    async def returns_a_dict(user: CurrentUser) -> dict[str, int]:
+        return {}
+
+    @router.get("/sync")
+    def sync(user: CurrentUser) -> Response:
+        return PlainTextResponse("")
+
+    group = _group(router)
+    assert {r.path: group.is_direct(r) for r in expand([group])} == {  # type: ignore[attr-defined]
+        "/usual/{thing_id}": True,
+        "/text-filter": False,
+        "/model-body": False,
+        "/other-dependency": False,
+        "/returns-a-dict": False,
+        "/sync": False,
+    }
