@@ -30,6 +30,14 @@ def test_rows_as_json_in_order(database_url: str) -> None:
     assert len(expected) > 10
     assert any(item["number"] is None for item in expected)  # specials: nulls survive
     assert orjson.loads(text) == expected
+    assert text == orjson.dumps(expected).decode()  # compact, and the same bytes on both backends
+
+
+def test_integer_columns_with_nulls(database_url: str) -> None:
+    select = "SELECT id, season, number FROM episodes WHERE show_id = :show ORDER BY id"
+    expected, text = _both(database_url, select, ("id", "season", "number"), {"show": DEMO_SHOW}, integers=True)
+    assert any(item["number"] is None for item in expected)
+    assert text == orjson.dumps(expected).decode()
 
 
 def test_descending_order_and_explicit_order_by(database_url: str) -> None:
@@ -46,6 +54,7 @@ def test_strings_with_quotes_and_accents(database_url: str) -> None:
     expected, text = _both(database_url, select, ("id", "name"), {"first": 0})
     assert any(not item["name"].isascii() for item in expected)  # "Café", "Élan" in the demo catalog
     assert orjson.loads(text) == expected
+    assert text == orjson.dumps(expected).decode()
 
 
 def test_no_rows_is_an_empty_array(database_url: str) -> None:
@@ -64,13 +73,17 @@ def test_through_the_user_scope(database_url: str, alice: ApiUser, bob: ApiUser)
                 {"u": user.id, "e": episode, "s": DEMO_SHOW},
             )
         sql = json_rows_sql(conn.dialect, select, ("episode_id", "type", "marked_at"))
-        return await Scoped(conn, alice.id).fetch_val(sql), await Scoped(conn, bob.id).fetch_val(sql)
+        integers = json_rows_sql(conn.dialect, select, ("episode_id", "type", "marked_at"), integers=True)
+        mine = await Scoped(conn, alice.id).fetch_val(sql)
+        assert await Scoped(conn, alice.id).fetch_val(integers) == mine  # integers=True: the same bytes
+        return mine, await Scoped(conn, bob.id).fetch_val(sql)
 
     mine, theirs = run_sync(database_url, run)
     assert orjson.loads(mine) == [
         {"episode_id": 9_000_001, "type": 1, "marked_at": 1_700_000_000},
         {"episode_id": 9_000_002, "type": 1, "marked_at": 1_700_000_000},
     ]
+    assert mine == orjson.dumps(orjson.loads(mine)).decode()
     assert orjson.loads(theirs) == [{"episode_id": 9_000_003, "type": 1, "marked_at": 1_700_000_000}]
 
 

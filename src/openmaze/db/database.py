@@ -371,17 +371,23 @@ def list_param(conn: Conn, values: Sequence[Any]) -> Any:
 _COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def json_rows_sql(dialect: str, select: str, columns: Sequence[str], order_by: str | None = None) -> str:
+def json_rows_sql(
+    dialect: str, select: str, columns: Sequence[str], order_by: str | None = None, integers: bool = False
+) -> str:
     """A statement whose one value is the JSON array `[{column: value, ...}, ...]` of
-    `select`'s rows, in `select`'s order, built inside the database.
+    `select`'s rows, in `select`'s order, built inside the database, compact (no spaces)
+    and byte for byte the same on both backends.
 
-    For lists of many small objects this is the fast path: SQLite's and PostgreSQL's C
-    JSON functions replace a Python row object, a dict and orjson's walk per item. Measured
-    in `bench/` on this machine: 5,000 marks 8.3 -> 1.6 ms (fastest of 200). A list of one
+    For lists of many small objects this is the fast path: the database's C functions
+    replace a Python row object, a dict and orjson's walk per item. Measured in `bench/` on
+    this machine: 5,000 marks 8.3 -> 1.6 ms on SQLite (fastest of 200). A list of one
     integer column is cheaper still as `id_list_sql` text. Pass the text to the response as
     `orjson.Fragment` (`responses.Raw`).
     Values: numbers, strings and NULLs come out as JSON numbers, strings and null; SQLite
     has no booleans (0/1 come out as numbers), so do not use it for boolean columns.
+    `integers=True` promises every column is an integer (or NULL): PostgreSQL then writes
+    each value as `::text` instead of `to_json()`, for 5,000 marks 2.7 instead of 4.1 ms
+    (json_agg of json_build_object, the obvious way, 5.2 ms and spaces after every colon).
     `select` must name exactly `columns` (aliases allowed) and may use `ORDER BY`: SQLite
     never flattens an ordered subquery into an aggregate, and PostgreSQL aggregates a
     sorted subquery in its order; the aggregate is ordered explicitly on PostgreSQL anyway
@@ -390,10 +396,13 @@ def json_rows_sql(dialect: str, select: str, columns: Sequence[str], order_by: s
     for column in (*columns, *([order_by] if order_by else [])):
         if not _COLUMN.match(column):
             raise ValueError(f"not a plain column name: {column!r}")
-    pairs = ", ".join(f"'{c}', t.{c}" for c in columns)
     if dialect == "postgresql":
+        as_text = "t.{}::text" if integers else "to_json(t.{})::text"
+        fields = " || ',' || ".join(f"""'"{c}":' || COALESCE({as_text.format(c)}, 'null')""" for c in columns)
         order = f" ORDER BY t.{order_by}" if order_by else ""
-        return f"SELECT COALESCE(json_agg(json_build_object({pairs}){order}), '[]') FROM ({select}) AS t"
+        objects = f"string_agg('{{' || {fields} || '}}', ','{order})"
+        return f"SELECT COALESCE('[' || {objects} || ']', '[]') FROM ({select}) AS t"
+    pairs = ", ".join(f"'{c}', t.{c}" for c in columns)
     return f"SELECT json_group_array(json_object({pairs})) FROM ({select}) AS t"
 
 
