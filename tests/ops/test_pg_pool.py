@@ -44,6 +44,15 @@ async def pool(connect: Counting) -> AsyncIterator[PgPool]:
     await pool.close()
 
 
+@pytest.fixture
+async def single(connect: Counting) -> AsyncIterator[PgPool]:
+    """A pool of one connection: every second lease waits."""
+    pool = PgPool(connect, min_size=1, max_size=1)
+    await pool.open()
+    yield pool
+    await pool.close()
+
+
 async def backend_pid(pool: PgPool) -> int:
     async with pool.lease() as conn:
         pid: int = await conn.fetchval("SELECT pg_backend_pid()")
@@ -74,57 +83,42 @@ async def test_never_more_than_max_size_connections(pool: PgPool, connect: Count
     assert connect.opened == 3 and pool.size == 3 and pool.idle == 3
 
 
-async def test_waiters_are_served_in_arrival_order(connect: Counting) -> None:
-    pool = PgPool(connect, min_size=1, max_size=1)
-    await pool.open()
+async def test_waiters_are_served_in_arrival_order(single: PgPool, connect: Counting) -> None:
     served: list[str] = []
 
     async def waiter(name: str) -> None:
-        async with pool.lease():
+        async with single.lease():
             served.append(name)
 
-    try:
-        async with pool.lease():
-            tasks = [asyncio.create_task(waiter(n)) for n in "abc"]
-            await asyncio.sleep(0.01)
-            assert served == []
-        await asyncio.gather(*tasks)
-        assert served == ["a", "b", "c"] and connect.opened == 1
-    finally:
-        await pool.close()
-
-
-async def test_a_cancelled_waiter_does_not_lose_the_connection(connect: Counting) -> None:
-    pool = PgPool(connect, min_size=1, max_size=1)
-    await pool.open()
-    try:
-        async with pool.lease():
-            gone = asyncio.create_task(pool.acquire())
-            await asyncio.sleep(0.01)
-            gone.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await gone
-        assert await asyncio.wait_for(backend_pid(pool), 5) > 0
-        assert pool.size == 1 and connect.opened == 1
-    finally:
-        await pool.close()
-
-
-async def test_a_waiter_cancelled_after_being_handed_a_connection_passes_it_on(connect: Counting) -> None:
-    pool = PgPool(connect, min_size=1, max_size=1)
-    await pool.open()
-    try:
-        held = await pool.acquire()
-        gone = asyncio.create_task(pool.acquire())
+    async with single.lease():
+        tasks = [asyncio.create_task(waiter(n)) for n in "abc"]
         await asyncio.sleep(0.01)
-        pool.release(held)  # hands the connection to `gone`'s future...
-        gone.cancel()  # ...which is cancelled before it runs again
-        with pytest.raises(asyncio.CancelledError):
-            await gone
-        assert pool.idle == 1 and pool.size == 1
-        assert await asyncio.wait_for(backend_pid(pool), 5) > 0
-    finally:
-        await pool.close()
+        assert served == []
+    await asyncio.gather(*tasks)
+    assert served == ["a", "b", "c"] and connect.opened == 1
+
+
+async def test_a_cancelled_waiter_does_not_lose_the_connection(single: PgPool, connect: Counting) -> None:
+    async with single.lease():
+        gone = asyncio.create_task(single.acquire())
+        await asyncio.sleep(0.01)
+        gone.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+    assert await asyncio.wait_for(backend_pid(single), 5) > 0
+    assert single.size == 1 and connect.opened == 1
+
+
+async def test_a_waiter_cancelled_after_being_handed_a_connection_passes_it_on(single: PgPool) -> None:
+    held = await single.acquire()
+    gone = asyncio.create_task(single.acquire())
+    await asyncio.sleep(0.01)
+    single.release(held)  # hands the connection to `gone`'s future...
+    gone.cancel()  # ...which is cancelled before it runs again
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+    assert single.idle == 1 and single.size == 1
+    assert await asyncio.wait_for(backend_pid(single), 5) > 0
 
 
 async def test_a_block_cancelled_mid_statement_never_returns_its_connection(pool: PgPool, connect: Counting) -> None:
