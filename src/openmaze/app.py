@@ -29,7 +29,11 @@ from openmaze.user.readcache import ReadCache
 log = logging.getLogger("openmaze")
 
 
-def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, db: Database | None = None, freeze_startup_objects: bool = False
+) -> FastAPI:
+    """`freeze_startup_objects`: once started, move what is alive out of the collector's view
+    (`openmaze serve` does, see `_freeze_startup_objects`)."""
     settings = settings or Settings()
     database = db or create_database(settings.resolved_database_url(), settings.database_pool_size)
     secret = settings.resolved_secret_key()
@@ -37,7 +41,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await database.open()
-        if getattr(app.state, "freeze_startup_objects", False):
+        if freeze_startup_objects:
             _freeze_startup_objects()
         sync_task = schedule.start(database, settings)
         try:
@@ -84,9 +88,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 def serve_app() -> FastAPI:
     """The app as `openmaze serve` runs it (uvicorn's factory, once per worker): `create_app()`
     with the startup objects frozen out of the garbage collector's view once it has started."""
-    app = create_app()
-    app.state.freeze_startup_objects = True
-    return app
+    return create_app(freeze_startup_objects=True)
 
 
 def _freeze_startup_objects() -> None:

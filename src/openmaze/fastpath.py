@@ -45,7 +45,7 @@ class _IntParam:
     key: str  # the path or query key (the alias)
     low: int
     high: int
-    default: Any  # for a query filter left out
+    default: Any = None  # for a query filter left out (a path id is never left out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +55,6 @@ class _Plan:
     dependencies: tuple[tuple[str | None, Callable[[Request], Awaitable[Any]]], ...]
     path: tuple[_IntParam, ...]
     query: tuple[_IntParam, ...]
-
-
-_NO_DEFAULT = object()
 
 
 def _int_param(field: Any, query: bool) -> _IntParam | None:
@@ -72,12 +69,11 @@ def _int_param(field: Any, query: bool) -> _IntParam | None:
             high = constraint.le
         else:
             return None
-    default = _NO_DEFAULT
-    if query:
-        if info.is_required():
-            return None  # a missing required filter is FastAPI's error to give
-        default = info.get_default(call_default_factory=True)
-    return _IntParam(field.name, field.alias, low, high, default)
+    if not query:
+        return _IntParam(field.name, field.alias, low, high)
+    if info.is_required():
+        return None  # a missing required filter is FastAPI's error to give
+    return _IntParam(field.name, field.alias, low, high, info.get_default(call_default_factory=True))
 
 
 def _plan(route: APIRoute) -> _Plan | None:
@@ -108,17 +104,15 @@ def _plan(route: APIRoute) -> _Plan | None:
         if sub.call not in AUTHENTICATES or sub.dependencies:
             return None
         dependencies.append((sub.name, sub.call))
-    path = [_int_param(f, query=False) for f in dependant.path_params]
-    query = [_int_param(f, query=True) for f in dependant.query_params]
-    if None in path or None in query:
-        return None
-    return _Plan(
-        endpoint,
-        dependant.request_param_name,
-        tuple(dependencies),
-        tuple(p for p in path if p is not None),
-        tuple(q for q in query if q is not None),
-    )
+    path: list[_IntParam] = []
+    query: list[_IntParam] = []
+    for fields, into, is_query in ((dependant.path_params, path, False), (dependant.query_params, query, True)):
+        for field in fields:
+            param = _int_param(field, is_query)
+            if param is None:
+                return None
+            into.append(param)
+    return _Plan(endpoint, dependant.request_param_name, tuple(dependencies), tuple(path), tuple(query))
 
 
 def _parse(raw: str | None, param: _IntParam) -> int | None:

@@ -48,9 +48,14 @@ def test_quick_bench_runs_end_to_end(tmp_path: Path) -> None:
 
 def test_in_process_timing_runs() -> None:
     """`bench.inproc` seeds, builds the app and times an endpoint and the framework floor."""
-    for args in (["follows/shows", "--calls", "20"], ["--framework", "--calls", "20"]):
+    runs = [["follows/shows", "--calls", "20"], ["--framework", "--calls", "20"]]
+    if BACKEND == "postgres":
+        runs.append(["follows/shows", "--calls", "20", "--postgres", PG_URL])
+    for args in runs:
         proc = subprocess.run(
             [sys.executable, "-m", "bench.inproc", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
         )
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert "us per request" in proc.stdout
+        if "--framework" not in args:
+            assert "us of its CPU" in proc.stdout

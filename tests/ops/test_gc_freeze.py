@@ -1,5 +1,6 @@
-"""`openmaze serve`'s app freezes its startup objects out of the garbage collector's view
-(`openmaze.app.serve_app`); an app built by `create_app` (tests, embedding) does not."""
+"""`openmaze serve`'s app (`serve_app`, `create_app(freeze_startup_objects=True)`) freezes
+what is alive once it has started out of the garbage collector's view; a plain
+`create_app` (tests, embedding) does not."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ import gc
 from collections.abc import Iterator
 
 import pytest
-from fastapi import FastAPI
 from starlette.testclient import TestClient
 
-from openmaze import app as app_module
+from openmaze.app import create_app, serve_app
 from openmaze.settings import Settings
 
 
@@ -21,25 +21,25 @@ def unfrozen() -> Iterator[None]:
     gc.unfreeze()  # the rest of the suite builds many apps: leave nothing frozen
 
 
-def test_the_served_app_freezes_what_exists_once_started(
-    unfrozen: None, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(app_module, "create_app", lambda: _plain(settings))
-    served = app_module.serve_app()
+def test_the_served_app_freezes_what_exists_once_started(unfrozen: None, settings: Settings) -> None:
+    app = create_app(settings, freeze_startup_objects=True)
     assert gc.get_freeze_count() == 0
-    with TestClient(served) as client:
+    with TestClient(app) as client:
         assert gc.get_freeze_count() > 50_000  # modules, models, routes
         assert client.get("/healthz").status_code == 200
 
 
+def test_serve_app_is_the_freezing_app(unfrozen: None, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    # uvicorn calls serve_app() with no arguments: its settings come from the environment.
+    monkeypatch.setenv("OPENMAZE_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("OPENMAZE_SECRET_KEY", "test-secret")
+    monkeypatch.setenv("OPENMAZE_DATA_DIR", str(settings.data_dir))
+    with TestClient(serve_app()) as client:
+        assert client.get("/healthz").status_code == 200
+        assert gc.get_freeze_count() > 50_000
+
+
 def test_an_app_from_create_app_freezes_nothing(unfrozen: None, settings: Settings) -> None:
-    with TestClient(_plain(settings)) as client:
+    with TestClient(create_app(settings)) as client:
         assert client.get("/healthz").status_code == 200
     assert gc.get_freeze_count() == 0
-
-
-_create_app = app_module.create_app
-
-
-def _plain(settings: Settings) -> FastAPI:
-    return _create_app(settings)

@@ -56,12 +56,9 @@ class PgPool:
     async def open(self) -> None:
         self._size += self.min_size
         results = await asyncio.gather(*(self._connect() for _ in range(self.min_size)), return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException):
-                self._size -= 1
-            else:
-                self._idle.append(result)
         failures = [r for r in results if isinstance(r, BaseException)]
+        self._idle.extend(r for r in results if not isinstance(r, BaseException))
+        self._size -= len(failures)
         if failures:
             await self.close()
             raise failures[0]
