@@ -50,7 +50,7 @@ from openmaze.catalog.demo import demo_shows
 from openmaze.catalog.importer import parse_document, write_batch
 from openmaze.db import migrate
 from openmaze.db.database import Conn, create_database, normalize_url
-from openmaze.marks import UPSERT_MARK, UPSERT_MARKS_ARRAYS
+from openmaze.marks.service import UPSERT_MARK, UPSERT_MARKS_ARRAYS
 
 SECRET = "bench-secret-not-for-production"
 RESULTS = Path(__file__).parent / "results"

@@ -13,18 +13,18 @@ from typing import Any
 from fastapi import FastAPI
 
 from openmaze import __version__
-from openmaze.accesslog import AccessLog
-from openmaze.auth.basic import Authenticator
+from openmaze.auth.credentials import Authenticator
 from openmaze.catalog import schedule
+from openmaze.core.accesslog import AccessLog
+from openmaze.core.errors import install_error_handlers
+from openmaze.core.mail import Mailer
+from openmaze.core.middleware import BodySizeLimit, PathNormalizer
+from openmaze.core.openapi import install_openapi
+from openmaze.core.ratelimit import RateLimiter
+from openmaze.core.readcache import ReadCache
+from openmaze.core.routing import RouteGroup
 from openmaze.db.database import Database, create_database
-from openmaze.errors import install_error_handlers
-from openmaze.mail import Mailer
-from openmaze.middleware import BodySizeLimit, PathNormalizer
-from openmaze.openapi import install_openapi
-from openmaze.ratelimit import RateLimiter
-from openmaze.routing import RouteGroup
 from openmaze.settings import Settings
-from openmaze.user.readcache import ReadCache
 
 log = logging.getLogger("openmaze")
 
@@ -121,12 +121,14 @@ def _include_routers(app: FastAPI, direct: bool) -> None:
     # Each domain package contributes routers. Their paths do not overlap, so the order only
     # decides which groups a request is checked against first: the user API's (most of the
     # traffic), then scrobbling, authentication, the catalog and health.
-    from openmaze.auth.pairing import router as pairing_router
     from openmaze.auth.routes import router as auth_router
-    from openmaze.health import router as health_router
+    from openmaze.follows.routes import router as follows_router
+    from openmaze.health.routes import router as health_router
+    from openmaze.marks.routes import router as marks_router
     from openmaze.public.routes import router as public_router
     from openmaze.scrobble.routes import router as scrobble_router
-    from openmaze.user.routes import routers as user_routers
+    from openmaze.tags.routes import router as tags_router
+    from openmaze.votes.routes import router as votes_router
     from openmaze.web.routes import router as web_router
 
     # Not app.include_router: FastAPI 0.16x keeps an included router as one nested route
@@ -135,10 +137,19 @@ def _include_routers(app: FastAPI, direct: bool) -> None:
     # the same routes, which carry their own prefix and documented responses.
     documentation = list(app.router.routes)  # /openapi.json, /docs: rarely asked for, so last
     # `direct`: FastAPI's per-request machinery skipped for routes of the usual shape
-    # (openmaze.fastpath), unless FastAPI's telemetry is on, which records it.
+    # (openmaze.core.fastpath), unless FastAPI's telemetry is on, which records it.
     app.router.routes[:] = [
         RouteGroup(router.routes, direct=direct)
-        for router in (*user_routers, scrobble_router, auth_router, pairing_router, public_router, health_router)
+        for router in (
+            follows_router,
+            marks_router,
+            votes_router,
+            tags_router,
+            scrobble_router,
+            auth_router,
+            public_router,
+            health_router,
+        )
     ]
     app.router.routes.extend(documentation)
     app.include_router(web_router)  # pages: nested routers, few requests

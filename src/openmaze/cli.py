@@ -73,7 +73,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from openmaze.accesslog import uvicorn_log_config
+    from openmaze.core.accesslog import uvicorn_log_config
 
     settings = _settings(args)
     # Workers are separate processes that build their settings from the environment.
@@ -100,7 +100,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         http="httptools",
         log_level=args.log_level,
         log_config=uvicorn_log_config(args.log_level),
-        # openmaze's own access log (openmaze.accesslog) names the user; uvicorn's cannot.
+        # openmaze's own access log (openmaze.core.accesslog) names the user; uvicorn's cannot.
         access_log=False,
         proxy_headers=settings.trust_proxy_headers,
         forwarded_allow_ips=settings.forwarded_allow_ips,
@@ -393,7 +393,7 @@ def cmd_key_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from openmaze.userdata import export_user
+    from openmaze.userdata.service import export_user
 
     async def export(conn: Conn) -> dict[str, Any]:
         user = await accounts.require_user(conn, args.username)
@@ -416,7 +416,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import_user(args: argparse.Namespace) -> int:
-    from openmaze.userdata import ExportFormatError, import_user, parse_export
+    from openmaze.userdata.service import ExportFormatError, import_user, parse_export
 
     raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     try:

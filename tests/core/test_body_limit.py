@@ -15,7 +15,7 @@ import httpx
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 
-from openmaze.middleware import BodySizeLimit
+from openmaze.core.middleware import BodySizeLimit
 from tests.conftest import ApiUser, LiveServer, start_server, stop_server
 
 LIMIT = 1000

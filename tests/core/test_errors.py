@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from openmaze.errors import ApiError
+from openmaze.core.errors import ApiError
 from tests.conftest import ApiUser
 
 
@@ -60,7 +60,7 @@ def test_request_validation_uses_tvmaze_422_with_errors(app: object) -> None:
 
 
 def test_api_error_carries_field_errors() -> None:
-    from openmaze.errors import error_body
+    from openmaze.core.errors import error_body
 
     err = ApiError(422, "Invalid vote", {"vote": ["must be 1-10"]})
     assert error_body(err.status, err.message, err.errors) == {

@@ -8,8 +8,8 @@ from typing import Any
 import orjson
 import pytest
 
+from openmaze.core.scope import Scoped
 from openmaze.db.database import Conn, id_list_sql, id_objects_json, json_rows_sql
-from openmaze.user.scope import Scoped
 from tests.conftest import DEMO_SHOW, UNKNOWN_ID, ApiUser, run_sync
 
 EPISODES = "SELECT id, season, number, airdate, type FROM episodes WHERE show_id = :show ORDER BY id"

@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.responses import PlainTextResponse
 from starlette.testclient import TestClient
 
-from openmaze.routing import RouteGroup, expand
+from openmaze.core.routing import RouteGroup, expand
 
 
 def _app(grouped: bool = True) -> FastAPI:

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from openmaze.app import create_app
-from openmaze.openapi import api_routes
+from openmaze.core.openapi import api_routes
 from openmaze.settings import Settings
 from tests.conftest import DEMO_SHOW, ApiUser
 

@@ -14,7 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from openmaze.app import create_app
-from openmaze.auth.basic import Authenticator
+from openmaze.auth.credentials import Authenticator
 from openmaze.auth.secrets import KEY_PREFIX, display_prefix, new_api_key
 from openmaze.db.database import Conn, create_database
 from openmaze.settings import Settings

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from openmaze.ids import MAX_ID, as_id
-from openmaze.openapi import api_routes
+from openmaze.core.ids import MAX_ID, as_id
+from openmaze.core.openapi import api_routes
 from tests.conftest import ApiUser
 from tests.hardening.routes import WITH_PATH_IDS, Operation
 

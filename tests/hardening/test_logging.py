@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from openmaze.accesslog import redact_query
+from openmaze.core.accesslog import redact_query
 from tests.conftest import ApiUser, start_server, stop_server
 
 

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from openmaze.cli import main
 from openmaze.db.database import Conn
-from openmaze.userdata import FORMAT, VERSION
+from openmaze.userdata.service import FORMAT, VERSION
 from tests.conftest import DEMO_SHOW, DEMO_SHOW_2, UNKNOWN_ID, ApiUser, run_sync
 from tests.hardening.conftest import rows_of, snapshot
 from tests.hardening.routes import build

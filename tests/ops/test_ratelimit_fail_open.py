@@ -42,7 +42,7 @@ def test_unreachable_redis_fails_open_logs_once_and_shows_on_healthz(
     settings: Settings, alice: ApiUser, refused_redis_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     s = settings.model_copy(update={"redis_url": refused_redis_url, "rate_limit_auth_failures": "2/minute"})
-    caplog.set_level(logging.WARNING, logger="openmaze.ratelimit")
+    caplog.set_level(logging.WARNING, logger="openmaze.core.ratelimit")
     with TestClient(create_app(s)) as client:
         # Over the limit three times over, yet no 429: the limit cannot be counted.
         assert _bad_auth(client, alice, 6) == [401] * 6

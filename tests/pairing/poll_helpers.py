@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from openmaze.auth import pairing_service
+from openmaze.auth import service as pairing_service
 from openmaze.db.database import Conn
 from tests.conftest import TEST_SECRET, ApiUser, run_sync
 from tests.pairing.support import confirm_code

@@ -13,7 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from openmaze.app import create_app
-from openmaze.mail import Mailer, SmtpConfig, parse_smtp_url
+from openmaze.core.mail import Mailer, SmtpConfig, parse_smtp_url
 from openmaze.settings import Settings
 from tests.conftest import ApiUser, free_port, start_server, stop_server
 from tests.pairing.support import SmtpServer, body_of, links_in, self_signed_cert, start_smtp
@@ -100,7 +100,7 @@ def test_tls_refuses_an_untrusted_certificate(
     cert, key = self_signed_cert(tmp_path)
     server = start_smtp(scheme="smtps", credentials=("mailer", "pw"), tls_files=(cert, key))
     try:
-        with caplog.at_level(logging.ERROR, logger="openmaze.mail"):
+        with caplog.at_level(logging.ERROR, logger="openmaze.core.mail"):
             for client in _client(settings, server.url):  # no cafile: the system CAs do not know it
                 assert client.post("/v1/auth/start", json={"email": alice.email}).status_code == 200
         assert server.mailbox.messages == []
@@ -113,7 +113,7 @@ def test_tls_refuses_an_untrusted_certificate(
 def test_without_smtp_the_message_goes_to_the_log(
     settings: Settings, alice: ApiUser, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="openmaze.mail"):
+    with caplog.at_level(logging.WARNING, logger="openmaze.core.mail"):
         for client in _client(settings, ""):
             started = client.post("/v1/auth/start", json={"email": alice.email}).json()
     assert "SMTP is not configured" in caplog.text
@@ -124,7 +124,7 @@ def test_without_smtp_the_message_goes_to_the_log(
 def test_an_unreachable_mail_server_does_not_fail_the_request(
     settings: Settings, alice: ApiUser, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.ERROR, logger="openmaze.mail"):
+    with caplog.at_level(logging.ERROR, logger="openmaze.core.mail"):
         for client in _client(settings, f"smtp://127.0.0.1:{free_port()}?timeout=2"):
             r = client.post("/v1/auth/start", json={"email": alice.email})
     assert r.status_code == 200

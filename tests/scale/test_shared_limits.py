@@ -75,7 +75,7 @@ def test_limits_survive_a_redis_restart(
 ) -> None:
     """Enforced while Redis is up; served (fail open) and reported while it is down;
     enforced again once it is back, with the recovery logged."""
-    caplog.set_level(logging.WARNING, logger="openmaze.ratelimit")
+    caplog.set_level(logging.WARNING, logger="openmaze.core.ratelimit")
     s = settings.model_copy(update={"redis_url": private_redis.url, "rate_limit_auth_failures": "3/minute"})
     app = create_app(s)
     app.state.limiter.retry_seconds = 0.0  # probe Redis on every request: no waiting in a test

@@ -9,7 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from openmaze.app import create_app
-from openmaze.errors import reason
+from openmaze.core.errors import reason
 from openmaze.settings import Settings
 from tests.conftest import DEMO_SHOW, ApiUser
 from tests.scrobble.conftest import Episode, marks_of

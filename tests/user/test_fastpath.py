@@ -1,4 +1,4 @@
-"""The fast path (`openmaze.fastpath`) answers exactly as FastAPI's own handlers would:
+"""The fast path (`openmaze.core.fastpath`) answers exactly as FastAPI's own handlers would:
 the same status, body and headers for valid requests, odd ids, odd filters, missing or
 wrong credentials and wrong methods; and it serves every /v1 route it was made for."""
 
@@ -15,8 +15,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.testclient import TestClient
 
 from openmaze.app import create_app
-from openmaze.auth.basic import CurrentUser
-from openmaze.routing import RouteGroup, expand
+from openmaze.auth.credentials import CurrentUser
+from openmaze.core.routing import RouteGroup, expand
 from openmaze.settings import Settings
 from tests.conftest import UNKNOWN_ID, ApiUser
 from tests.user.conftest import OPERATIONS, Ids

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from openmaze.core.readcache import ReadCache
 from openmaze.db.database import Conn, create_database, sqlite_path
-from openmaze.user.readcache import ReadCache
 from tests.conftest import BACKEND, DEMO_SHOW, ApiUser, run_sync
 from tests.user.conftest import Ids
 

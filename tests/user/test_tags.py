@@ -170,7 +170,7 @@ def test_deleting_a_tag_removes_its_instances(client: TestClient, alice: ApiUser
 def test_integrity_errors_of_this_backend_are_recognised(database_url: str, alice: ApiUser) -> None:
     """A rename or tagging that loses a race to another request hits the unique or foreign
     key constraint inside the driver; that must become a 422/404, never a 500."""
-    from openmaze.user.tags import is_integrity_error
+    from openmaze.tags.service import is_integrity_error
     from tests.conftest import run_sync
 
     async def duplicate(conn: Any) -> BaseException | None:

@@ -196,7 +196,7 @@ class SqliteDatabase:
 
     def change_token(self) -> tuple[int, int, int] | None:
         """A value that differs whenever the database may have changed since it was last
-        taken: what a cache of query results is valid for (`openmaze.user.readcache`).
+        taken: what a cache of query results is valid for (`openmaze.core.readcache`).
 
         `PRAGMA data_version` moves when any other connection (another worker, the CLI)
         commits; this connection's own writes move `total_changes` (rows it changed,

@@ -207,7 +207,7 @@ sync_state = Table(
 
 # --- user data ------------------------------------------------------------------------
 # Every table carries user_id first in its primary key: each user's rows are one index
-# range, and every query is scoped by it (see `openmaze.user.scope`).
+# range, and every query is scoped by it (see `openmaze.core.scope`).
 
 
 def _follow_table(name: str, target_column: str, target_table: str) -> Table:

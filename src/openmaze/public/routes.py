@@ -10,19 +10,19 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
-from openmaze.errors import ApiError
-from openmaze.ids import MAX_ID, MIN_ID
+from openmaze.core.errors import ApiError
+from openmaze.core.ids import MAX_ID, MIN_ID
 from openmaze.public import service
-from openmaze.public.http import PUBLIC_ERRORS, cache_headers, public_json, public_rate_limit
+from openmaze.public.caching import PUBLIC_ERRORS, cache_headers, public_json, public_rate_limit
 from openmaze.public.search import SINGLE_THRESHOLD, search
 
 router = APIRouter(tags=["public catalog"], dependencies=[Depends(public_rate_limit)], responses=PUBLIC_ERRORS)
 
-# Bounds from openmaze.ids: an id that cannot exist is a 404 before the route runs.
+# Bounds from openmaze.core.ids: an id that cannot exist is a 404 before the route runs.
 ShowId = Annotated[int, Path(ge=MIN_ID, le=MAX_ID, description="TVmaze show id")]
 EpisodeId = Annotated[int, Path(ge=MIN_ID, le=MAX_ID, description="TVmaze episode id")]
 PersonId = Annotated[int, Path(ge=MIN_ID, le=MAX_ID, description="TVmaze person id")]
-# Statuses a route answers beyond those `openmaze.openapi` derives from its signature; the
+# Statuses a route answers beyond those `openmaze.core.openapi` derives from its signature; the
 # fuzz test (tests/hardening/test_fuzz.py) holds every route to its listed statuses.
 MISSING_Q: dict[int | str, dict[str, Any]] = {400: {"description": "Missing required parameters: q"}}
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Nothing matches"}}

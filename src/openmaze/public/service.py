@@ -15,8 +15,8 @@ from typing import Any
 import orjson
 
 from openmaze.catalog.importer import normalize_imdb
+from openmaze.core.errors import ApiError
 from openmaze.db.database import Conn
-from openmaze.errors import ApiError
 
 Fragment = orjson.Fragment
 

@@ -17,7 +17,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openmaze.errors import ApiError
+from openmaze.core.errors import ApiError
 
 INVALID = "Data validation failed."
 Result = dict[str, Any]

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from openmaze.catalog.importer import normalize_imdb
+from openmaze.core.errors import ApiError
+from openmaze.core.scope import Scoped
 from openmaze.db.database import Conn
-from openmaze.errors import ApiError
-from openmaze.marks import FieldErrors, Mark, as_int, is_db_id, parse_mark, upsert_marks
+from openmaze.marks.service import FieldErrors, Mark, as_int, is_db_id, parse_mark, upsert_marks
 from openmaze.scrobble.bulk import INVALID, Result, failure, invalid, success
 from openmaze.scrobble.service import NO_EPISODE, NO_SHOW, NOT_AN_OBJECT
-from openmaze.user.scope import Scoped
 
 SELECTORS = ("tvmaze_id", "thetvdb_id", "imdb_id")
 _SELECTOR_HINT = "Give exactly one of the query parameters tvmaze_id, thetvdb_id or imdb_id."

@@ -12,15 +12,15 @@ import time
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from openmaze.auth.basic import CurrentUser
-from openmaze.body import read_fields
-from openmaze.errors import ApiError
-from openmaze.ids import PathId
-from openmaze.marks import FieldErrors, is_db_id, parse_mark_type
-from openmaze.responses import ok
+from openmaze.auth.credentials import CurrentUser
+from openmaze.core.body import read_fields
+from openmaze.core.errors import ApiError
+from openmaze.core.ids import PathId
+from openmaze.core.responses import ok
+from openmaze.core.scope import Scoped
+from openmaze.marks.service import FieldErrors, is_db_id, parse_mark_type
 from openmaze.scrobble import by_show, schemas, service
 from openmaze.scrobble.bulk import INVALID, bulk_response, read_items
-from openmaze.user.scope import Scoped
 
 router = APIRouter(prefix="/v1", tags=["scrobbling"])
 

@@ -13,10 +13,10 @@ from typing import Any
 import orjson
 
 from openmaze.catalog.objects import exists, load_many
-from openmaze.errors import ApiError
-from openmaze.marks import FieldErrors, Mark, as_int, episode_shows, is_db_id, parse_mark, upsert_marks
+from openmaze.core.errors import ApiError
+from openmaze.core.scope import Scoped
+from openmaze.marks.service import FieldErrors, Mark, as_int, episode_shows, is_db_id, parse_mark, upsert_marks
 from openmaze.scrobble.bulk import INVALID, Result, failure, invalid, success
-from openmaze.user.scope import Scoped
 
 NO_EPISODE = "This episode does not exist"
 NO_SHOW = "This show does not exist"

@@ -10,11 +10,11 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from starlette.responses import Response
 
 from openmaze.auth import accounts
+from openmaze.auth.emails import confirm_address_email
 from openmaze.auth.passwords import verify_password
-from openmaze.mail import send_quietly
+from openmaze.core.links import verify_email_url
+from openmaze.core.mail import send_quietly
 from openmaze.web import sessions
-from openmaze.web.emails import confirm_address_email
-from openmaze.web.links import verify_email_url
 from openmaze.web.pages import logged_in_form, login_redirect, message, redirect, render
 from openmaze.web.sessions import Session
 from openmaze.web.verification import TOKEN_TTL_SECONDS, new_token

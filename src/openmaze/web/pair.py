@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from openmaze.auth import pairing_service as service
+from openmaze.auth import service
 from openmaze.web import sessions
 from openmaze.web.pages import logged_in_form, login_redirect, message, render
 from openmaze.web.sessions import Session

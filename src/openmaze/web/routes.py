@@ -13,13 +13,13 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from starlette.responses import Response
 
 from openmaze.auth import accounts
+from openmaze.auth.emails import confirm_address_email
 from openmaze.auth.passwords import verify_password
-from openmaze.mail import send_quietly
-from openmaze.ratelimit import client_address
+from openmaze.core.links import verify_email_url
+from openmaze.core.mail import send_quietly
+from openmaze.core.ratelimit import client_address
 from openmaze.web import sessions
 from openmaze.web.account import router as account_router
-from openmaze.web.emails import confirm_address_email
-from openmaze.web.links import verify_email_url
 from openmaze.web.pages import HERE, csrf_failed, form, message, redirect, render, safe_next, secure
 from openmaze.web.pair import router as pair_router
 from openmaze.web.sessions import CSRF_FIELD

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openmaze.accesslog import note_user
 from openmaze.auth.secrets import keyed_hash, random_token
+from openmaze.core.accesslog import note_user
 from openmaze.db.database import Conn
 
 SESSION_COOKIE = "openmaze_session"

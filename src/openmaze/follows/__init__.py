@@ -1,0 +1,2 @@
+"""`/v1/user/follows/{shows,people,networks,webchannels}`: `routes` (HTTP), `service`
+(one set of rules for the four kinds), `schemas` (wire shapes)."""

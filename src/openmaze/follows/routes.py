@@ -1,0 +1,100 @@
+"""`/v1/user/follows/{shows,people,networks,webchannels}`: HTTP in and out only.
+
+The four kinds share one set of rules (`openmaze.follows.service`); their routes are made by
+one function, with each kind's path parameter name (`show_id`, `person_id`, ...) taken
+from the spec. (No `from __future__ import annotations` here: the endpoint annotations
+are built per kind and must be real objects when FastAPI reads them.)
+"""
+
+from typing import Annotated
+
+from fastapi import Path
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+
+from openmaze.auth.credentials import PremiumUser
+from openmaze.catalog.embeds import wants_embed
+from openmaze.core.responses import empty_ok, ok
+from openmaze.core.user_api import MAX_ID, deletion, embed_doc, errors, listing, reading, user_router, writing
+from openmaze.follows import service as follows
+from openmaze.follows.schemas import NetworkFollow, PersonFollow, ShowFollow, WebchannelFollow
+from openmaze.follows.service import FollowKind
+
+router = user_router()
+
+# kind, its plural in the path, its title in summaries, its OpenAPI tag, its wire model
+_ROUTES: tuple[tuple[FollowKind, str, str, type[BaseModel]], ...] = (
+    (follows.SHOWS, "shows", "Show", ShowFollow),
+    (follows.PEOPLE, "people", "Person", PersonFollow),
+    (follows.NETWORKS, "networks", "Network", NetworkFollow),
+    (follows.WEBCHANNELS, "webchannels", "Webchannel", WebchannelFollow),
+)
+
+
+def _add_routes(kind: FollowKind, plural: str, title: str, model: type[BaseModel]) -> None:
+    base = f"/user/follows/{plural}"
+    item = f"{base}/{{{kind.column}}}"
+    tag = f"followed {plural}"
+    TargetId = Annotated[int, Path(alias=kind.column, ge=1, le=MAX_ID)]
+    plural_title = "People" if plural == "people" else f"{title}s"
+
+    @router.get(
+        base,
+        summary=f"List the Followed {plural_title}",
+        response_description=f"An array of followed {plural}",
+        tags=[tag],
+        name=f"list_followed_{plural}",
+        response_model=list[model],  # type: ignore[valid-type]
+        responses=errors(_400="Invalid embed type"),
+        openapi_extra=embed_doc(kind.embed, kind.noun),
+    )
+    async def list_follows(request: Request, user: PremiumUser) -> Response:
+        with_embed = wants_embed(request, kind.embed)
+        return await listing(
+            request, user, (kind.table, with_embed), lambda scoped: follows.list_follows(scoped, kind, with_embed)
+        )
+
+    @router.get(
+        item,
+        summary=f"Check if a {title} is Followed",
+        response_description=f"The followed {kind.noun}",
+        tags=[tag],
+        name=f"get_followed_{kind.noun}",
+        response_model=model,
+        responses=errors(_404=f"This {kind.noun} is not followed"),
+    )
+    async def get_follow(request: Request, user: PremiumUser, target_id: TargetId) -> Response:
+        async with reading(request, user) as scoped:
+            return ok(await follows.get_follow(scoped, kind, target_id))
+
+    @router.put(
+        item,
+        summary=f"Follow a {title}",
+        response_description=f"This {kind.noun} is now followed",
+        tags=[tag],
+        name=f"follow_{kind.noun}",
+        response_model=model,
+        responses=errors(_404=f"This {kind.noun} does not exist"),
+    )
+    async def follow(request: Request, user: PremiumUser, target_id: TargetId) -> Response:
+        async with writing(request, user) as scoped:
+            return ok(await follows.follow(scoped, kind, target_id))
+
+    @router.delete(
+        item,
+        summary=f"Unfollow a {title}",
+        tags=[tag],
+        name=f"unfollow_{kind.noun}",
+        response_model=None,
+        response_class=Response,
+        responses=deletion(f"The {kind.noun} is now unfollowed", f"This {kind.noun} was not followed"),
+    )
+    async def unfollow(request: Request, user: PremiumUser, target_id: TargetId) -> Response:
+        async with writing(request, user) as scoped:
+            await follows.unfollow(scoped, kind, target_id)
+        return empty_ok()
+
+
+for _kind, _plural, _title, _model in _ROUTES:
+    _add_routes(_kind, _plural, _title, _model)

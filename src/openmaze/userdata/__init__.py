@@ -1,0 +1,1 @@
+"""A user's data as one JSON document (`openmaze export`, `openmaze import-user`): `service`."""

@@ -1,0 +1,1 @@
+"""`/v1/user/votes/{shows,episodes}`: `routes` (HTTP), `service` (rules), `schemas`."""

@@ -1,0 +1,86 @@
+"""Votes on shows and on episodes: an integer 1..10 per object, `voted_at` set by the server.
+
+Voting again replaces the vote and its time. The target must exist (404 first, as TVmaze
+finds the object before validating the input); a vote outside 1..10 is a 422 `Invalid vote`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from openmaze.catalog.embeds import attach
+from openmaze.catalog.objects import CatalogTable, exists
+from openmaze.core.errors import ApiError
+from openmaze.core.scope import Scoped
+from openmaze.marks.service import as_int
+
+INVALID_VOTE = "Invalid vote"
+VOTE_RANGE = range(1, 11)
+
+
+@dataclass(frozen=True, slots=True)
+class VoteKind:
+    table: str  # show_votes
+    column: str  # show_id
+    catalog: CatalogTable  # shows
+    embed: str  # show
+    noun: str  # show
+
+
+SHOWS = VoteKind("show_votes", "show_id", "shows", "show", "show")
+EPISODES = VoteKind("episode_votes", "episode_id", "episodes", "episode", "episode")
+
+
+def parse_vote(value: Any) -> int:
+    """1..10 from JSON (8, 8.0) or a form ("8"); anything else is a 422."""
+    number = as_int(value)
+    if number not in VOTE_RANGE:
+        raise ApiError(422, INVALID_VOTE, {"vote": ["Vote must be an integer from 1 to 10."]})
+    return number  # type: ignore[return-value]
+
+
+def _item(kind: VoteKind, row: Any) -> dict[str, Any]:
+    return {kind.column: row[0], "vote": row[1], "voted_at": row[2]}
+
+
+async def list_votes(scoped: Scoped, kind: VoteKind, embed: bool) -> list[dict[str, Any]]:
+    rows = await scoped.fetch_all(
+        f"SELECT {kind.column}, vote, voted_at FROM {kind.table} WHERE user_id = :user_id ORDER BY {kind.column}"
+    )
+    items = [_item(kind, row) for row in rows]
+    if embed:
+        return await attach(scoped.conn, items, kind.column, kind.catalog, kind.embed)
+    return items
+
+
+async def get_vote(scoped: Scoped, kind: VoteKind, target_id: int) -> dict[str, Any]:
+    row = await scoped.fetch_one(
+        f"SELECT {kind.column}, vote, voted_at FROM {kind.table} WHERE user_id = :user_id AND {kind.column} = :id",
+        {"id": target_id},
+    )
+    if row is None:
+        raise ApiError(404, f"This {kind.noun} is not voted for")
+    return _item(kind, row)
+
+
+async def vote(scoped: Scoped, kind: VoteKind, target_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+    if not await exists(scoped.conn, kind.catalog, target_id):
+        raise ApiError(404, f"This {kind.noun} does not exist")
+    value = parse_vote(fields.get("vote"))
+    now = int(time.time())
+    await scoped.execute(
+        f"INSERT INTO {kind.table} (user_id, {kind.column}, vote, voted_at) VALUES (:user_id, :id, :vote, :now) "
+        f"ON CONFLICT (user_id, {kind.column}) DO UPDATE SET vote = excluded.vote, voted_at = excluded.voted_at",
+        {"id": target_id, "vote": value, "now": now},
+    )
+    return {kind.column: target_id, "vote": value, "voted_at": now}
+
+
+async def unvote(scoped: Scoped, kind: VoteKind, target_id: int) -> None:
+    deleted = await scoped.execute(
+        f"DELETE FROM {kind.table} WHERE user_id = :user_id AND {kind.column} = :id", {"id": target_id}
+    )
+    if not deleted:
+        raise ApiError(404, f"This {kind.noun} was not voted for")
