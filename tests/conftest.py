@@ -177,8 +177,9 @@ def make_user(database_url: str) -> Callable[..., ApiUser]:
         email = email or f"{username}@example.com"
 
         async def create(conn: Conn) -> ApiUser:
+            hashed = await accounts.new_password(password) if password is not None else None
             user_id = await accounts.create_user(
-                conn, username, email, premium=premium, password=password, email_confirmed=confirmed
+                conn, username, email, premium=premium, password=hashed, email_confirmed=confirmed
             )
             new = await accounts.create_key(conn, TEST_SECRET.encode(), user_id, "test")
             return ApiUser(user_id, username, email, new.key, premium)

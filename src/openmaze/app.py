@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import inspect
 import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,6 +22,7 @@ from openmaze.core.openapi import install_openapi
 from openmaze.core.ratelimit import RateLimiter
 from openmaze.core.readcache import ReadCache
 from openmaze.core.routing import RouteGroup
+from openmaze.core.services import Services
 from openmaze.db.database import Database, create_database
 from openmaze.settings import Settings
 
@@ -48,7 +48,7 @@ def create_app(
             yield
         finally:
             await schedule.stop(sync_task)
-            await app.state.limiter.close()
+            await app.state.services.limiter.close()
             await database.close()
 
     app = FastAPI(
@@ -59,20 +59,20 @@ def create_app(
         redirect_slashes=False,
         **_telemetry_options(settings),
     )
-    app.state.settings = settings
-    app.state.db = database
-    app.state.secret = secret
-    app.state.auth = Authenticator(database, secret, settings.auth_cache_seconds)
-    app.state.limiter = RateLimiter(
-        settings.redis_url,
-        settings.trust_proxy_headers,
-        key_prefix=settings.redis_key_prefix,
-        timeout=settings.redis_timeout_seconds,
+    app.state.services = Services(
+        settings=settings,
+        db=database,
+        secret=secret,
+        authenticator=Authenticator(database, secret, settings.auth_cache_seconds),
+        limiter=RateLimiter(
+            settings.redis_url,
+            settings.trust_proxy_headers,
+            key_prefix=settings.redis_key_prefix,
+            timeout=settings.redis_timeout_seconds,
+        ),
+        read_cache=ReadCache(settings.read_cache_mb * 1024 * 1024),
+        mailer=Mailer(settings.smtp_url, settings.mail_from),
     )
-    app.state.read_cache = ReadCache(settings.read_cache_mb * 1024 * 1024)
-    app.state.mailer = Mailer(settings.smtp_url, settings.mail_from)
-    # Wall-clock epoch seconds for expiry rules; tests swap it to move time without sleeping.
-    app.state.clock = time.time
 
     install_error_handlers(app)
     _include_routers(app, direct=not settings.telemetry)

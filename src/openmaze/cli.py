@@ -4,6 +4,7 @@ their names, flags and `--json` outputs are a contract (see the README)."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import os
 import sys
@@ -141,23 +142,24 @@ def _load_demo(settings: Settings, host: str, port: int) -> None:
     async def load(db: Database) -> tuple[str, bool, str | None]:
         loaded = False
         password = None
+        async with db.read() as conn:
+            user = await accounts.find_user(conn, "demo")
+        if user is None or user["password_hash"] is None:
+            # A web password too, so the account pages can be tried; shown only when
+            # made, and never replacing one the person set themselves.
+            password = random_token(12)
+        hashed = await accounts.new_password(password) if password is not None else None
         async with db.transaction() as conn:
             if await catalog_is_empty(conn):
                 await write_batch(conn, parse_document(demo_shows(), "demo catalog"))
                 loaded = True
             user = await accounts.find_user(conn, "demo")
-            if user is None or user["password_hash"] is None:
-                # A web password too, so the account pages can be tried; shown only when
-                # made, and never replacing one the person set themselves.
-                password = random_token(12)
             if user is None:
-                user_id = await accounts.create_user(
-                    conn, "demo", "demo@openmaze.invalid", premium=3, password=password
-                )
+                user_id = await accounts.create_user(conn, "demo", "demo@openmaze.invalid", premium=3, password=hashed)
             else:
                 user_id = user["id"]
-                if password is not None:
-                    await accounts.set_password(conn, user_id, password)
+                if hashed is not None and user["password_hash"] is None:
+                    await accounts.set_password(conn, user_id, hashed)
             # The key cannot be shown again once made, so each start makes a fresh one and
             # retires the one the previous start printed.
             for key in await accounts.list_keys(conn, user_id):
@@ -267,6 +269,7 @@ def cmd_user_create(args: argparse.Namespace) -> int:
     _migrate(settings.resolved_database_url())
     secret = settings.resolved_secret_key()
     password = _read_password(args)
+    hashed = asyncio.run(accounts.new_password(password)) if password is not None else None
 
     async def create(conn: Conn) -> str:
         user_id = await accounts.create_user(
@@ -274,7 +277,7 @@ def cmd_user_create(args: argparse.Namespace) -> int:
             args.username,
             args.email,
             premium=args.premium,
-            password=password,
+            password=hashed,
             email_confirmed=not args.unconfirmed,
         )
         return (await accounts.create_key(conn, secret, user_id, args.key_name)).key
@@ -329,9 +332,11 @@ def cmd_user_set_password(args: argparse.Namespace) -> int:
     else:
         password = sys.stdin.readline().rstrip("\r\n")
 
+    hashed = asyncio.run(accounts.new_password(password))
+
     async def set_pw(conn: Conn) -> None:
         user = await accounts.require_user(conn, args.username)
-        await accounts.set_password(conn, user["id"], password)
+        await accounts.set_password(conn, user["id"], hashed)
 
     _tx(_settings(args), set_pw)
     print(f"password set for {args.username}")

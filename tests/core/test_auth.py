@@ -35,7 +35,7 @@ def test_revoked_key_stops_working(client: TestClient, alice: ApiUser, database_
         assert await accounts.revoke_key(conn, alice.id, keys[0]["id"])
 
     run_sync(database_url, revoke)
-    client.app.state.auth.forget_user(alice.id)  # type: ignore[attr-defined]
+    client.app.state.services.authenticator.forget_user(alice.id)  # type: ignore[attr-defined]
     r = client.get("/v1/auth/validate", auth=alice.auth)
     assert r.status_code == 401 and r.json() == UNAUTHORIZED
 
@@ -44,7 +44,7 @@ def test_revocation_reaches_other_workers_within_the_cache_bound(
     client: TestClient, alice: ApiUser, database_url: str
 ) -> None:
     """Without an explicit forget (another process revoked it), the cached entry expires."""
-    auth = client.app.state.auth  # type: ignore[attr-defined]
+    auth = client.app.state.services.authenticator  # type: ignore[attr-defined]
     auth.cache_seconds = 0.0
     assert client.get("/v1/auth/validate", auth=alice.auth).status_code == 200
 

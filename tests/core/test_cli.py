@@ -87,7 +87,7 @@ def test_keys_create_list_revoke(database_url: str, client: TestClient) -> None:
     assert openmaze(database_url, "key", "revoke", "gina", str(second["id"])).returncode == 0
     assert openmaze(database_url, "key", "revoke", "gina", str(second["id"])).returncode == 1
     # Another process revoked it: this server's cache forgets within auth_cache_seconds.
-    client.app.state.auth.forget_key(second["id"])  # type: ignore[attr-defined]
+    client.app.state.services.authenticator.forget_key(second["id"])  # type: ignore[attr-defined]
     assert client.get("/v1/auth/validate", auth=("gina", second["apikey"])).status_code == 401
     assert client.get("/v1/auth/validate", auth=("gina", first["apikey"])).status_code == 200
     listed = json.loads(openmaze(database_url, "key", "list", "gina", "--all", "--json").stdout)

@@ -79,7 +79,7 @@ def test_paths_with_doubled_and_trailing_slashes_route(client: TestClient, alice
 
 
 def test_body_over_limit_is_413(client: TestClient, alice: ApiUser) -> None:
-    limit = client.app.state.settings.max_body_bytes  # type: ignore[attr-defined]
+    limit = client.app.state.services.settings.max_body_bytes  # type: ignore[attr-defined]
     r = client.post("/v1/auth/validate", content=b"x" * (limit + 1), auth=alice.auth)
     assert r.status_code == 413
     assert r.json()["name"] == "Request Entity Too Large" and r.json()["status"] == 413

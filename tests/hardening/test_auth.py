@@ -188,9 +188,10 @@ def test_failed_auth_is_rate_limited_per_client_address(limited_client: TestClie
         "status": 429,
     }
     assert 1 <= int(r.headers["retry-after"]) <= 60
-    # Malformed and missing credentials count as failures too.
+    # Malformed credentials were presented: they count and are refused too. A request with
+    # none is not a guess at anything: it gets the challenge, as every client's first try does.
     assert limited_client.get("/v1/auth/validate", headers={**here, "Authorization": "Basic !!"}).status_code == 429
-    assert limited_client.get("/v1/auth/validate", headers=here).status_code == 429
+    assert limited_client.get("/v1/auth/validate", headers=here).status_code == 401
     # Another address is not affected.
     other = {"X-Forwarded-For": "198.51.100.9"}
     assert limited_client.get("/v1/auth/validate", auth=bad, headers=other).status_code == 401
@@ -224,3 +225,20 @@ def test_every_authenticated_route_refuses_bad_credentials(
     if op.premium:
         r = client.request(op.method, url, headers=free_user.headers, json={})
         assert r.status_code == 403 and r.json()["status"] == 403, str(op)
+
+
+def test_requests_without_credentials_never_lock_an_address_out(limited_client: TestClient, alice: ApiUser) -> None:
+    """HTTP clients commonly ask without credentials first and send Basic auth after the 401
+    challenge: those probes are not failed logins (the limit here is 3/minute)."""
+    here = {"X-Forwarded-For": "203.0.113.8"}
+    for _ in range(10):
+        r = limited_client.get("/v1/user/follows/shows", headers=here)
+        assert (r.status_code, r.json()) == (401, UNAUTHORIZED)
+    r = limited_client.get("/v1/auth/validate", auth=alice.auth, headers=here)
+    assert (r.status_code, r.json()) == (200, {"premium": 1})
+    # The probes used none of the address's allowance for wrong credentials.
+    for _ in range(3):
+        assert (
+            limited_client.get("/v1/auth/validate", auth=(alice.username, "omk_wrong"), headers=here).status_code == 401
+        )
+    assert limited_client.get("/v1/auth/validate", auth=(alice.username, "omk_wrong"), headers=here).status_code == 429

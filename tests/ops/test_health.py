@@ -93,7 +93,7 @@ def test_readyz_is_503_when_the_database_goes_away(client: TestClient, database_
     else:
         # SQLite cannot be made unreachable under an open connection; closing it is the
         # nearest real state (the connection is gone).
-        client.portal.call(app.state.db.close)  # type: ignore[union-attr]
+        client.portal.call(app.state.services.db.close)  # type: ignore[union-attr]
     r = client.get("/readyz")
     assert r.status_code == 503
     assert r.json()["message"] == "The database is not reachable or not migrated"

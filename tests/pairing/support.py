@@ -127,7 +127,7 @@ def self_signed_cert(directory: Path) -> tuple[Path, Path]:
 
 
 class FakeClock:
-    """Stands in for `time.time` on app.state.clock; moved by hand, never sleeps."""
+    """Stands in for `time.time` on the services clock; moved by hand, never sleeps."""
 
     def __init__(self, start: float | None = None) -> None:
         self.now = start if start is not None else time.time()
@@ -164,7 +164,7 @@ def make_client(mail_settings: Settings, clock: FakeClock) -> Iterator[Callable[
 
     def make(**overrides: Any) -> TestClient:
         app = create_app(mail_settings.model_copy(update=overrides))
-        app.state.clock = clock
+        app.state.services.clock = clock
         c = TestClient(app)
         c.__enter__()
         opened.append(c)

@@ -35,7 +35,7 @@ def test_concurrent_polls_in_one_process_get_exactly_one_key(
         return Counter(r.status_code for r in responses)
 
     async def run() -> None:
-        await app.state.db.open()
+        await app.state.services.db.open()
         try:
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://testserver"
@@ -47,7 +47,7 @@ def test_concurrent_polls_in_one_process_get_exactly_one_key(
                     await asyncio.to_thread(allow, database_url, started["confirm_url"], alice)
                     assert await race(client, started["token"]) == {200: 1, 404: POLLS - 1}
         finally:
-            await app.state.db.close()
+            await app.state.services.db.close()
 
     asyncio.run(run())
     assert _keys_of(database_url, alice.id) == 1 + 3
@@ -83,7 +83,7 @@ def test_racing_polls_with_the_default_spacing_still_yield_one_key(
     app = create_app(settings)
 
     async def run() -> Counter[int]:
-        await app.state.db.open()
+        await app.state.services.db.open()
         try:
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://testserver"
@@ -95,7 +95,7 @@ def test_racing_polls_with_the_default_spacing_still_yield_one_key(
                 )
                 return Counter(r.status_code for r in responses)
         finally:
-            await app.state.db.close()
+            await app.state.services.db.close()
 
     statuses = asyncio.run(run())
     assert statuses[200] == 1

@@ -78,7 +78,7 @@ def test_limits_survive_a_redis_restart(
     caplog.set_level(logging.WARNING, logger="openmaze.core.ratelimit")
     s = settings.model_copy(update={"redis_url": private_redis.url, "rate_limit_auth_failures": "3/minute"})
     app = create_app(s)
-    app.state.limiter.retry_seconds = 0.0  # probe Redis on every request: no waiting in a test
+    app.state.services.limiter.retry_seconds = 0.0  # probe Redis on every request: no waiting in a test
 
     def bad(client: TestClient, n: int) -> list[int]:
         return [client.get("/v1/auth/validate", auth=(alice.username, "x")).status_code for _ in range(n)]

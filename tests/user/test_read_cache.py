@@ -110,7 +110,7 @@ def test_a_repeated_list_read_is_cached_on_sqlite_only(client: TestClient, alice
     client.put(f"/v1/user/follows/shows/{ids.show}", headers=alice.headers)
     assert _follow_ids(client, alice) == [ids.show]
     assert _follow_ids(client, alice) == [ids.show]
-    assert len(app.state.read_cache) == (1 if BACKEND == "sqlite" else 0)  # PostgreSQL: never cached
+    assert len(app.state.services.read_cache) == (1 if BACKEND == "sqlite" else 0)  # PostgreSQL: never cached
 
 
 def test_own_writes_show_at_once(client: TestClient, alice: ApiUser, ids: Ids) -> None:

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from openmaze.auth.passwords import hash_password
+from openmaze.auth.passwords import PasswordHash, hash_password
 from openmaze.auth.secrets import display_prefix, keyed_hash, new_api_key
 from openmaze.db.database import Conn
 
@@ -32,7 +32,7 @@ async def create_user(
     email: str,
     *,
     premium: int = 0,
-    password: str | None = None,
+    password: PasswordHash | None = None,
     email_confirmed: bool = True,
 ) -> int:
     username = username.strip()
@@ -43,8 +43,6 @@ async def create_user(
         raise AccountError(f"{email!r} is not an email address")
     if premium not in (0, 1, 2, 3):
         raise AccountError("premium is 0 (none), 1 (Bronze), 2 (Silver) or 3 (Gold)")
-    if password is not None:
-        check_password(password)
     clash = await conn.fetch_one(
         "SELECT username_lower, email_lower FROM users WHERE username_lower = :u OR email_lower = :e",
         {"u": username.lower(), "e": email.lower()},
@@ -61,7 +59,7 @@ async def create_user(
             "e": email,
             "el": email.lower(),
             "c": email_confirmed,
-            "p": hash_password(password) if password is not None else None,
+            "p": password.value if password is not None else None,
             "prem": premium,
             "t": int(time.time()),
         },
@@ -99,16 +97,18 @@ async def set_premium(conn: Conn, username: str, premium: int) -> None:
     await conn.execute("UPDATE users SET premium = :p WHERE id = :id", {"p": premium, "id": user["id"]})
 
 
-def check_password(password: str) -> None:
-    if len(password) < 8:
-        raise AccountError("passwords need at least 8 characters")
+MIN_PASSWORD_LENGTH = 8
 
 
-async def set_password(conn: Conn, user_id: int, password: str) -> None:
-    check_password(password)
-    await conn.execute(
-        "UPDATE users SET password_hash = :p WHERE id = :id", {"p": hash_password(password), "id": user_id}
-    )
+async def new_password(password: str) -> PasswordHash:
+    """A password checked against the rules and hashed, before any transaction opens."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"passwords need at least {MIN_PASSWORD_LENGTH} characters")
+    return await hash_password(password)
+
+
+async def set_password(conn: Conn, user_id: int, password: PasswordHash) -> None:
+    await conn.execute("UPDATE users SET password_hash = :p WHERE id = :id", {"p": password.value, "id": user_id})
 
 
 async def delete_user(conn: Conn, username: str) -> None:

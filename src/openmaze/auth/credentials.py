@@ -24,6 +24,7 @@ from fastapi import Depends, Request
 from openmaze.auth.secrets import keyed_hash
 from openmaze.core.accesslog import note_user
 from openmaze.core.errors import BASIC_CHALLENGE, ApiError
+from openmaze.core.services import User, services
 from openmaze.db.database import Database
 
 INVALID_CREDENTIALS = "Invalid username or API key"
@@ -31,14 +32,6 @@ LAST_USED_RESOLUTION = 60  # seconds: last-used times are written at most once a
 # "Basic " + base64 of a 64-character username, ":" and a key: ~200 bytes. Anything far longer
 # is refused before it is hashed or decoded, so a huge header costs nothing.
 MAX_HEADER_LENGTH = 1024
-
-
-@dataclass(frozen=True, slots=True)
-class User:
-    id: int
-    username: str
-    premium: int
-    key_id: int
 
 
 @dataclass(slots=True)
@@ -123,13 +116,15 @@ class Authenticator:
 
 
 async def current_user(request: Request) -> User:
-    state = request.app.state
-    auth: Authenticator = state.auth
-    user = await auth.authenticate(request.headers.get("authorization"))
+    state = services(request)
+    header = request.headers.get("authorization")
+    user = await state.authenticator.authenticate(header)
     if user is None:
-        limiter = getattr(state, "limiter", None)
-        if limiter is not None:
-            await limiter.hit_auth_failure(request)
+        # Only credentials that were presented and wrong count towards the lock-out: HTTP
+        # clients commonly ask without credentials first and send Basic auth after the
+        # 401 challenge, and those probes must not lock an address out.
+        if header:
+            await state.limiter.hit_auth_failure(request, state.settings.rate_limit_auth_failures)
         raise ApiError(401, INVALID_CREDENTIALS, headers=BASIC_CHALLENGE)
     note_user(request.scope, user.username)
     spec = state.settings.rate_limit_api

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -18,11 +20,30 @@ def _dummy_hash() -> str:
     return _hasher.hash("openmaze-timing-equaliser")
 
 
-def hash_password(password: str) -> str:
+@dataclass(frozen=True, slots=True)
+class PasswordHash:
+    """A password's argon2 hash, ready to store. The account functions take this rather than
+    the password, so hashing (tens to hundreds of milliseconds of CPU) can never run inside
+    their write transactions, where it would hold the database's write lock."""
+
+    value: str
+
+
+async def hash_password(password: str) -> PasswordHash:
+    """Hash in a worker thread: argon2 on the event loop would stall every other request."""
+    return PasswordHash(await asyncio.to_thread(_hash, password))
+
+
+def _hash(password: str) -> str:
     return _hasher.hash(password)
 
 
-def verify_password(password_hash: str | None, password: str) -> bool:
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    """In a worker thread, like `hash_password`."""
+    return await asyncio.to_thread(_verify, password_hash, password)
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
     try:
         return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):

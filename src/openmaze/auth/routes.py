@@ -20,6 +20,7 @@ from openmaze.core.links import pair_url
 from openmaze.core.mail import send_quietly
 from openmaze.core.ratelimit import client_address
 from openmaze.core.responses import ok
+from openmaze.core.services import services
 
 router = APIRouter(prefix="/v1", tags=["auth"])
 
@@ -66,7 +67,7 @@ async def start(request: Request, background: BackgroundTasks) -> Response:
     # Absent, null or blank (an empty form field) all mean the documented default, true.
     raw_flag = fields.get("email_confirmation")
     email_confirmation = True if raw_flag is None or raw_flag == "" else _flag(raw_flag, "email_confirmation")
-    state = request.app.state
+    state = services(request)
     settings = state.settings
     address = client_address(request, settings.trust_proxy_headers)
     # Limits come before the lookup, so they also slow down probing for addresses.
@@ -101,7 +102,7 @@ async def start(request: Request, background: BackgroundTasks) -> Response:
 )
 async def poll(request: Request) -> Response:
     token = _text(await read_fields(request), "token")
-    state = request.app.state
+    state = services(request)
     async with state.db.transaction() as conn:
         outcome = await service.poll(
             conn,

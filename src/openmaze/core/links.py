@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
+from openmaze.core.services import services
+
 
 def base_url(request: Request) -> str:
-    configured: str = request.app.state.settings.public_url
+    configured = services(request).settings.public_url
     return (configured or str(request.base_url)).rstrip("/")
 
 

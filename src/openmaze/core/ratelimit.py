@@ -107,8 +107,7 @@ class RateLimiter:
         if retry is not None:
             raise ApiError(429, message, headers={"Retry-After": str(math.ceil(retry))})
 
-    async def hit_auth_failure(self, request: Request, spec: str = "30/minute") -> None:
-        spec = getattr(request.app.state.settings, "rate_limit_auth_failures", spec)
+    async def hit_auth_failure(self, request: Request, spec: str) -> None:
         await self.check(
             request,
             spec,

@@ -12,10 +12,10 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openmaze.auth.credentials import User
 from openmaze.core.readcache import ReadCache
 from openmaze.core.schemas import Error, ErrorWithFields
 from openmaze.core.scope import Scoped
+from openmaze.core.services import User, services
 from openmaze.db.database import Conn
 
 # Catalog and tag ids are 32-bit integer columns; an id outside that range is simply not
@@ -42,18 +42,18 @@ class _ScopedSession:
 
 
 def reading(request: Request, user: User) -> AbstractAsyncContextManager[Scoped]:
-    return _ScopedSession(request.app.state.db.read(), user.id)
+    return _ScopedSession(services(request).db.read(), user.id)
 
 
 def writing(request: Request, user: User) -> AbstractAsyncContextManager[Scoped]:
     """One transaction: commits when the block ends, rolls back on any error."""
-    return _ScopedSession(request.app.state.db.transaction(), user.id)
+    return _ScopedSession(services(request).db.transaction(), user.id)
 
 
 async def listing(request: Request, user: User, key: Hashable, produce: Callable[[Scoped], Awaitable[Any]]) -> Response:
     """A list read: `produce(scoped)`'s answer, from the read cache while the database is
     unchanged (`openmaze.core.readcache`). `key` names the list and its parameters."""
-    state = request.app.state
+    state = services(request)
     cache: ReadCache = state.read_cache
     token = state.db.change_token()
     full_key = (user.id, key)

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 
 from fastapi import APIRouter, Request
@@ -24,6 +25,7 @@ from starlette.responses import Response
 from openmaze import __version__
 from openmaze.core.errors import ApiError
 from openmaze.core.responses import ok
+from openmaze.core.services import services
 from openmaze.db import migrate
 from openmaze.db.database import Database
 
@@ -35,7 +37,7 @@ READY_TIMEOUT = 3.0  # seconds: a probe that hangs is as bad as one that fails
 
 @router.get("/healthz")
 async def healthz(request: Request) -> Response:
-    limits = await request.app.state.limiter.probe()
+    limits = await services(request).limiter.probe()
     return ok({"status": "ok", "version": __version__, "rate_limits": limits})
 
 
@@ -45,19 +47,17 @@ async def _schema_revision(db: Database) -> str | None:
         return None if value is None else str(value)
 
 
-def _revisions(request: Request) -> tuple[str | None, set[str]]:
-    # Reading the migration scripts costs tens of milliseconds: once per process.
-    state = request.app.state
-    if not hasattr(state, "schema_revisions"):
-        state.schema_revisions = (migrate.head_revision(), migrate.known_revisions())
-    revisions: tuple[str | None, set[str]] = state.schema_revisions
-    return revisions
+@functools.cache
+def _revisions() -> tuple[str | None, frozenset[str]]:
+    # The migration scripts shipped with this package: reading them costs tens of
+    # milliseconds, and they cannot change while the process runs.
+    return migrate.head_revision(), frozenset(migrate.known_revisions())
 
 
 @router.get("/readyz")
 async def readyz(request: Request) -> Response:
-    db: Database = request.app.state.db
-    head, known = _revisions(request)
+    db: Database = services(request).db
+    head, known = _revisions()
     try:
         revision = await asyncio.wait_for(_schema_revision(db), READY_TIMEOUT)
     except Exception as exc:

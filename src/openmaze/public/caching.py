@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from openmaze.core.ratelimit import client_address
 from openmaze.core.schemas import Error
+from openmaze.core.services import services
 
 # Documented on every public route: the TVmaze error body for whatever goes wrong (404,
 # 400 `Invalid embed type`, 422, 429). Declaring `default` also keeps FastAPI from
@@ -38,7 +39,7 @@ def _matches(header: str, etag: str) -> bool:
 
 
 def cache_headers(request: Request) -> dict[str, str]:
-    max_age = request.app.state.settings.public_cache_seconds
+    max_age = services(request).settings.public_cache_seconds
     return {"Cache-Control": f"public, max-age={max_age}", "Access-Control-Allow-Origin": "*"}
 
 
@@ -56,9 +57,9 @@ def public_json(request: Request, content: Any) -> Response:
 
 async def public_rate_limit(request: Request) -> None:
     """Per-address limit on the public API (`OPENMAZE_RATE_LIMIT_PUBLIC`; off when empty)."""
-    spec = request.app.state.settings.rate_limit_public
+    spec = services(request).settings.rate_limit_public
     if spec:
-        limiter = request.app.state.limiter
+        limiter = services(request).limiter
         await limiter.check(
             request,
             spec,

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from openmaze.core.errors import ApiError
 from openmaze.core.ids import MAX_ID, MIN_ID
+from openmaze.core.services import services
 from openmaze.public import service
 from openmaze.public.caching import PUBLIC_ERRORS, cache_headers, public_json, public_rate_limit
 from openmaze.public.search import SINGLE_THRESHOLD, search
@@ -44,7 +45,7 @@ def _query(q: str | None) -> str:
 @router.get("/shows/{show_id}", summary="Show main information (embed: episodes, cast, seasons, next/previousepisode)")
 async def get_show(request: Request, show_id: ShowId, embed: Embed = None, embed_list: EmbedList = []) -> Response:  # noqa: B006
     embeds = _embeds(embed, embed_list, service.SHOW_EMBEDS)
-    async with request.app.state.db.read() as conn:
+    async with services(request).db.read() as conn:
         return public_json(request, await service.show_object(conn, show_id, embeds))
 
 
@@ -54,7 +55,7 @@ async def get_show_episodes(
     show_id: ShowId,
     specials: Annotated[int, Query(description="1: include specials, in airing order")] = 0,
 ) -> Response:
-    async with request.app.state.db.read() as conn:
+    async with services(request).db.read() as conn:
         return public_json(request, await service.show_episodes(conn, show_id, specials=bool(specials)))
 
 
@@ -65,7 +66,7 @@ async def get_episode_by_number(
     season: Annotated[int, Query(ge=0, le=service.MAX_ID)],
     number: Annotated[int, Query(ge=0, le=service.MAX_ID)],
 ) -> Response:
-    async with request.app.state.db.read() as conn:
+    async with services(request).db.read() as conn:
         return public_json(request, await service.episode_by_number(conn, show_id, season, number))
 
 
@@ -77,19 +78,19 @@ async def get_episodes_by_date(
         airdate = date.fromisoformat(date_)
     except ValueError:
         raise ApiError(422, "Data validation failed.", {"date": ["Expected a date as YYYY-MM-DD"]}) from None
-    async with request.app.state.db.read() as conn:
+    async with services(request).db.read() as conn:
         return public_json(request, await service.episodes_by_date(conn, show_id, airdate.isoformat()))
 
 
 @router.get("/shows/{show_id}/seasons", summary="Show seasons")
 async def get_show_seasons(request: Request, show_id: ShowId) -> Response:
-    async with request.app.state.db.read() as conn:
+    async with services(request).db.read() as conn:
         return public_json(request, await service.show_seasons(conn, show_id, check=True))
 
 
 @router.get("/shows/{show_id}/cast", summary="Show cast")
 async def get_show_cast(request: Request, show_id: ShowId) -> Response:
-    async with request.app.state.db.read() as conn:
+    async with services(request).db.read() as conn:
         return public_json(request, await service.show_cast(conn, show_id))
 
 
@@ -101,7 +102,7 @@ async def get_show_cast(request: Request, show_id: ShowId) -> Response:
 async def get_shows_page(
     request: Request, page: Annotated[int, Query(ge=0, le=service.MAX_ID // service.SHOWS_PER_PAGE - 1)] = 0
 ) -> Response:
-    async with request.app.state.db.read() as conn:
+    async with services(request).db.read() as conn:
         return public_json(request, await service.shows_page(conn, page))
 
 
@@ -113,20 +114,20 @@ async def get_episode(
     embed_list: EmbedList = [],  # noqa: B006
 ) -> Response:
     embeds = _embeds(embed, embed_list, service.EPISODE_EMBEDS)
-    async with request.app.state.db.read() as conn:
+    async with services(request).db.read() as conn:
         return public_json(request, await service.episode_object(conn, episode_id, embeds))
 
 
 @router.get("/people/{person_id}", summary="Person main information")
 async def get_person(request: Request, person_id: PersonId) -> Response:
-    async with request.app.state.db.read() as conn:
+    async with services(request).db.read() as conn:
         return public_json(request, await service.person_object(conn, person_id))
 
 
 @router.get("/search/shows", summary="Show search: up to 10 results as {score, show}, best first", responses=MISSING_Q)
 async def search_shows(request: Request, q: SearchQuery = None) -> Response:
     query = _query(q)
-    async with request.app.state.db.read() as conn:
+    async with services(request).db.read() as conn:
         hits = await search(conn, "shows", query)
     return public_json(request, [{"score": h.score, "show": h.data} for h in hits])
 
@@ -144,7 +145,7 @@ async def singlesearch_shows(
 ) -> Response:
     query = _query(q)
     embeds = _embeds(embed, embed_list, service.SHOW_EMBEDS)
-    async with request.app.state.db.read() as conn:
+    async with services(request).db.read() as conn:
         hits = await search(conn, "shows", query, limit=1, min_score=SINGLE_THRESHOLD)
         if not hits:
             raise service.not_found()
@@ -169,7 +170,7 @@ async def lookup_shows(
     thetvdb: Annotated[str | None, Query(description="TheTVDB id")] = None,
     imdb: Annotated[str | None, Query(description="IMDb id, tt0944947")] = None,
 ) -> Response:
-    async with request.app.state.db.read() as conn:
+    async with services(request).db.read() as conn:
         show_id = await service.lookup_show(conn, tvrage, thetvdb, imdb)
     headers = cache_headers(request)
     if show_id is None:
@@ -183,7 +184,7 @@ async def lookup_shows(
 )
 async def search_people(request: Request, q: SearchQuery = None) -> Response:
     query = _query(q)
-    async with request.app.state.db.read() as conn:
+    async with services(request).db.read() as conn:
         hits = await search(conn, "people", query)
     return public_json(request, [{"score": h.score, "person": h.data} for h in hits])
 
@@ -192,5 +193,5 @@ async def search_people(request: Request, q: SearchQuery = None) -> Response:
 async def show_updates(
     request: Request, since: Annotated[Literal["day", "week", "month"] | None, Query()] = None
 ) -> Response:
-    async with request.app.state.db.read() as conn:
+    async with services(request).db.read() as conn:
         return public_json(request, await service.show_updates(conn, since))

@@ -18,6 +18,7 @@ from openmaze.core.errors import ApiError
 from openmaze.core.ids import PathId
 from openmaze.core.responses import ok
 from openmaze.core.scope import Scoped
+from openmaze.core.services import services
 from openmaze.marks.service import FieldErrors, is_db_id, parse_mark_type
 from openmaze.scrobble import by_show, schemas, service
 from openmaze.scrobble.bulk import INVALID, bulk_response, read_items
@@ -32,11 +33,11 @@ router = APIRouter(prefix="/v1", tags=["scrobbling"])
     openapi_extra=schemas.EPISODE_BULK,
 )
 async def scrobble_episodes(request: Request, user: CurrentUser) -> Response:
-    items = await read_items(request, request.app.state.settings.scrobble_max_items)
+    items = await read_items(request, services(request).settings.scrobble_max_items)
     if not items:
         return ok([])
     now = int(time.time())
-    async with request.app.state.db.transaction() as conn:
+    async with services(request).db.transaction() as conn:
         results = await service.scrobble_episodes(Scoped(conn, user.id), items, now)
     return bulk_response(results)
 
@@ -48,7 +49,7 @@ async def scrobble_episodes(request: Request, user: CurrentUser) -> Response:
 )
 async def scrobble_episode(episode_id: PathId, request: Request, user: CurrentUser) -> Response:
     fields = await read_fields(request)
-    async with request.app.state.db.transaction() as conn:
+    async with services(request).db.transaction() as conn:
         mark = await service.mark_episode(Scoped(conn, user.id), episode_id, fields)
     return ok(mark.as_json())
 
@@ -61,9 +62,9 @@ async def scrobble_episode(episode_id: PathId, request: Request, user: CurrentUs
 )
 async def scrobble_show(request: Request, user: CurrentUser) -> Response:
     selector = by_show.parse_selector(request.query_params)
-    items = await read_items(request, request.app.state.settings.scrobble_max_items)
+    items = await read_items(request, services(request).settings.scrobble_max_items)
     now = int(time.time())
-    async with request.app.state.db.transaction() as conn:
+    async with services(request).db.transaction() as conn:
         show_id = await by_show.find_show(conn, selector)
         if not items:
             return ok([])
@@ -90,6 +91,6 @@ async def show_marks(show_id: PathId, request: Request, user: CurrentUser) -> Re
             raise ApiError(422, INVALID, exc.errors) from None
     if not is_db_id(show_id):
         raise ApiError(404, service.NO_SHOW)
-    async with request.app.state.db.read() as conn:
+    async with services(request).db.read() as conn:
         marks = await service.show_marks(Scoped(conn, user.id), show_id, mark_type, bool(embeds))
     return ok(marks)

@@ -3,7 +3,6 @@ and re-sending the email-address confirmation."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
@@ -14,6 +13,7 @@ from openmaze.auth.emails import confirm_address_email
 from openmaze.auth.passwords import verify_password
 from openmaze.core.links import verify_email_url
 from openmaze.core.mail import send_quietly
+from openmaze.core.services import services
 from openmaze.web import sessions
 from openmaze.web.pages import logged_in_form, login_redirect, message, redirect, render
 from openmaze.web.sessions import Session
@@ -31,7 +31,7 @@ _NOTICES = {
 async def _dashboard(
     request: Request, session: Session, *, new_key: accounts.NewKey | None = None, status: int = 200
 ) -> Response:
-    async with request.app.state.db.read() as conn:
+    async with services(request).db.read() as conn:
         keys = await accounts.list_keys(conn, session.user_id)
     notice = _NOTICES.get(request.query_params.get("done", ""))
     context: dict[str, Any] = {"title": "Your account", "keys": keys, "new_key": new_key, "notice": notice}
@@ -52,7 +52,7 @@ async def create_key(request: Request) -> Response:
     if isinstance(posted, Response):
         return posted
     session, fields = posted
-    state = request.app.state
+    state = services(request)
     async with state.db.transaction() as conn:
         new = await accounts.create_key(conn, state.secret, session.user_id, fields.get("name", ""))
     # Rendered in the response to this POST, not after a redirect: the key exists in
@@ -66,12 +66,12 @@ async def revoke_key(request: Request, key_id: int) -> Response:
     if isinstance(posted, Response):
         return posted
     session, _ = posted
-    async with request.app.state.db.transaction() as conn:
+    async with services(request).db.transaction() as conn:
         revoked = await accounts.revoke_key(conn, session.user_id, key_id)
     if not revoked:
         return message(request, "No such key", "You have no active key with that number.", status=404, session=session)
     # Immediately on this worker; other workers' caches expire within auth_cache_seconds.
-    request.app.state.auth.forget_key(key_id)
+    services(request).authenticator.forget_key(key_id)
     return redirect("/account?done=revoked")
 
 
@@ -96,16 +96,17 @@ async def change_password(request: Request) -> Response:
             request, "password.html", {"title": "Change your password", "error": error}, session=session, status=status
         )
 
-    state = request.app.state
+    state = services(request)
     async with state.db.read() as conn:
         stored = await conn.fetch_val("SELECT password_hash FROM users WHERE id = :u", {"u": session.user_id})
-    if not await asyncio.to_thread(verify_password, stored, current):
+    if not await verify_password(stored, current):
         return fail("Your current password is not right.", 403)
     if new != repeat:
         return fail("The two new passwords differ.")
     try:
+        hashed = await accounts.new_password(new)
         async with state.db.transaction() as conn:
-            await accounts.set_password(conn, session.user_id, new)
+            await accounts.set_password(conn, session.user_id, hashed)
             await sessions.end_other_sessions(conn, session)
     except accounts.AccountError as exc:
         msg = str(exc)
@@ -121,7 +122,7 @@ async def resend_confirmation(request: Request, background: BackgroundTasks) -> 
     session, _ = posted
     if session.email_confirmed:
         return redirect("/account")
-    state = request.app.state
+    state = services(request)
     spec = state.settings.rate_limit_pairing_start_email
     retry = await state.limiter.hit(spec, "confirm-email", str(session.user_id))
     if retry is not None:

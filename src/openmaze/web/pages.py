@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from openmaze.core.services import services
 from openmaze.web.sessions import CSRF_FIELD, Session, anonymous_csrf, csrf_ok, session_of, set_anonymous_cookie
 
 HERE = Path(__file__).parent
@@ -54,7 +55,7 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """A page. Anonymous pages get a CSRF field (and its cookie) of their own."""
-    ctx: dict[str, Any] = {"session": session, "signup_enabled": request.app.state.settings.signup_enabled}
+    ctx: dict[str, Any] = {"session": session, "signup_enabled": services(request).settings.signup_enabled}
     new_cookie = None
     if session is not None:
         ctx["csrf_token"] = session.csrf

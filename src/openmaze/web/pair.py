@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from openmaze.auth import service
+from openmaze.core.services import services
 from openmaze.web import sessions
 from openmaze.web.pages import logged_in_form, login_redirect, message, render
 from openmaze.web.sessions import Session
@@ -20,14 +21,14 @@ router = APIRouter(include_in_schema=False)
 
 
 async def _load(request: Request, code: str) -> Any | None:
-    state = request.app.state
+    state = services(request)
     async with state.db.read() as conn:
         return await service.find_by_code(conn, state.secret, code)
 
 
 def _unavailable(request: Request, pairing: Any | None, session: Session | None) -> Response | None:
     """The page to show when this request cannot be answered (any more)."""
-    now = int(request.app.state.clock())
+    now = int(services(request).clock())
     if pairing is None:
         text = "There is no such request. Check that you opened the whole link."
     elif pairing["state"] in (service.CONFIRMED, service.CLAIMED):
@@ -81,7 +82,7 @@ async def answer(request: Request, code: str) -> Response:
         return gone
     if pairing is None or pairing["user_id"] != session.user_id:
         return _wrong_account(request, session)
-    state = request.app.state
+    state = services(request)
     async with state.db.transaction() as conn:
         done = await service.decide(conn, pairing["id"], session.user_id, allow=decision == "allow", now=state.clock())
     if not done:  # answered or expired in the meantime

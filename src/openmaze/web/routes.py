@@ -5,7 +5,6 @@ is in `openmaze.web.account`, the device-pairing confirm page in `openmaze.web.p
 
 from __future__ import annotations
 
-import asyncio
 import math
 from typing import Any
 
@@ -18,6 +17,7 @@ from openmaze.auth.passwords import verify_password
 from openmaze.core.links import verify_email_url
 from openmaze.core.mail import send_quietly
 from openmaze.core.ratelimit import client_address
+from openmaze.core.services import services
 from openmaze.web import sessions
 from openmaze.web.account import router as account_router
 from openmaze.web.pages import HERE, csrf_failed, form, message, redirect, render, safe_next, secure
@@ -58,7 +58,7 @@ async def login_page(request: Request) -> Response:
 
 
 async def _find_login(request: Request, name: str) -> Any | None:
-    async with request.app.state.db.read() as conn:
+    async with services(request).db.read() as conn:
         if "@" in name:
             return await conn.fetch_one(
                 "SELECT id, username, password_hash FROM users WHERE email_lower = :e", {"e": name.lower()}
@@ -75,7 +75,7 @@ async def login(request: Request) -> Response:
     ctx = {"next": next_url, "title": "Log in", "username": name}
     if not sessions.csrf_ok(request, fields.get(CSRF_FIELD), None):
         return csrf_failed(request, None)
-    state = request.app.state
+    state = services(request)
     spec = state.settings.rate_limit_login
     # Both limits count every attempt: per address slows a guesser trying many accounts,
     # per account slows many addresses guessing one password.
@@ -88,7 +88,7 @@ async def login(request: Request) -> Response:
         return render(request, "login.html", {**ctx, "error": error}, status=429, headers={"Retry-After": str(wait)})
     user = await _find_login(request, name) if name else None
     # argon2 takes tens of milliseconds: keep it off the event loop.
-    valid = await asyncio.to_thread(verify_password, user["password_hash"] if user else None, password)
+    valid = await verify_password(user["password_hash"] if user else None, password)
     if user is None or not valid:
         return render(request, "login.html", {**ctx, "error": "Wrong username or password."}, status=401)
     response = redirect(next_url)
@@ -106,7 +106,7 @@ async def logout(request: Request) -> Response:
     if not sessions.csrf_ok(request, fields.get(CSRF_FIELD), session):
         return csrf_failed(request, session)
     response = redirect("/login")
-    async with request.app.state.db.transaction() as conn:
+    async with services(request).db.transaction() as conn:
         await sessions.destroy(conn, request, response, session)
     return response
 
@@ -120,14 +120,14 @@ def _signup_off(request: Request) -> Response:
 
 @router.get("/signup")
 async def signup_page(request: Request) -> Response:
-    if not request.app.state.settings.signup_enabled:
+    if not services(request).settings.signup_enabled:
         return _signup_off(request)
     return render(request, "signup.html", {"title": "Sign up"})
 
 
 @router.post("/signup")
 async def signup(request: Request, background: BackgroundTasks) -> Response:
-    state = request.app.state
+    state = services(request)
     if not state.settings.signup_enabled:
         return _signup_off(request)
     fields = await form(request)
@@ -146,12 +146,11 @@ async def signup(request: Request, background: BackgroundTasks) -> Response:
         return render(request, "signup.html", {**ctx, "error": error}, status=429, headers={"Retry-After": str(wait)})
     if password != fields.get("password2", ""):
         return render(request, "signup.html", {**ctx, "error": "The two passwords differ."}, status=422)
-    if len(password) < 8:
-        return render(request, "signup.html", {**ctx, "error": "Passwords need at least 8 characters."}, status=422)
     response = redirect("/account")
     try:
+        hashed = await accounts.new_password(password)
         async with state.db.transaction() as conn:
-            user_id = await accounts.create_user(conn, username, email, password=password, email_confirmed=False)
+            user_id = await accounts.create_user(conn, username, email, password=hashed, email_confirmed=False)
             token = await new_token(conn, state.secret, user_id, state.clock())
             await sessions.create(conn, request, response, user_id)
     except accounts.AccountError as exc:
@@ -180,7 +179,7 @@ def _bad_link(request: Request, session: sessions.Session | None) -> Response:
 @router.get("/verify-email/{token}")
 async def verify_email_page(request: Request, token: str) -> Response:
     session = await sessions.session_of(request)
-    state = request.app.state
+    state = services(request)
     async with state.db.read() as conn:
         user = await find_token(conn, state.secret, token, state.clock())
     if user is None:
@@ -200,7 +199,7 @@ async def verify_email(request: Request, token: str) -> Response:
     submitted = fields.get(CSRF_FIELD)
     if not (sessions.csrf_ok(request, submitted, session) or sessions.csrf_ok(request, submitted, None)):
         return csrf_failed(request, session)
-    state = request.app.state
+    state = services(request)
     async with state.db.transaction() as conn:
         user = await confirm_token(conn, state.secret, token, state.clock())
     if user is None:

@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from openmaze.auth.secrets import keyed_hash, random_token
 from openmaze.core.accesslog import note_user
+from openmaze.core.services import services
 from openmaze.db.database import Conn
 
 SESSION_COOKIE = "openmaze_session"
@@ -46,7 +47,7 @@ class Session:
 def is_secure(request: Request) -> bool:
     """Served over HTTPS: directly, via a trusted proxy (uvicorn rewrites the scheme), or
     as configured in the public URL that people use."""
-    public_url: str = request.app.state.settings.public_url
+    public_url: str = services(request).settings.public_url
     return request.url.scheme == "https" or public_url.startswith("https://")
 
 
@@ -63,7 +64,7 @@ async def load(conn: Conn, request: Request) -> Session | None:
     row = await conn.fetch_one(
         "SELECT s.token_hash, s.user_id, s.csrf_token, u.username, u.email, u.email_confirmed, u.premium "
         "FROM web_sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = :h AND s.expires_at > :t",
-        {"h": keyed_hash(request.app.state.secret, "session:" + token), "t": int(request.app.state.clock())},
+        {"h": keyed_hash(services(request).secret, "session:" + token), "t": int(services(request).clock())},
     )
     if row is None:
         return None
@@ -80,7 +81,7 @@ async def load(conn: Conn, request: Request) -> Session | None:
 
 async def create(conn: Conn, request: Request, response: Response, user_id: int) -> None:
     """Log `user_id` in: a new session row and its cookie on `response`."""
-    state = request.app.state
+    state = services(request)
     now = int(state.clock())
     lifetime = state.settings.web_session_days * 86400
     token = random_token(40)
@@ -116,7 +117,7 @@ async def end_other_sessions(conn: Conn, session: Session) -> None:
 
 
 def _anon_field(request: Request, cookie: str) -> str:
-    return keyed_hash(request.app.state.secret, "csrf:" + cookie)
+    return keyed_hash(services(request).secret, "csrf:" + cookie)
 
 
 def anonymous_csrf(request: Request) -> tuple[str, str | None]:
@@ -146,7 +147,7 @@ async def session_of(request: Request) -> Session | None:
     """The logged-in session of this request, if any."""
     if not request.cookies.get(SESSION_COOKIE):
         return None
-    async with request.app.state.db.read() as conn:
+    async with services(request).db.read() as conn:
         session = await load(conn, request)
     if session is not None:
         note_user(request.scope, session.username)  # the access log names page users too
