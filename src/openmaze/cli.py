@@ -1,5 +1,5 @@
 """The `openmaze` command. Other tools drive openmaze through these exact commands, so
-their names, flags and `--json` outputs are a contract (see the README)."""
+their names, flags and `--json` outputs are a contract (see docs/configuration.md)."""
 
 from __future__ import annotations
 

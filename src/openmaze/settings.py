@@ -1,6 +1,6 @@
 """Configuration: every setting is an `OPENMAZE_*` environment variable (or a CLI flag
 that overrides it). Settings are passed into `create_app`; nothing reads them globally.
-The README's configuration table mirrors this class.
+The table in docs/configuration.md is generated from this class (`openmaze.settings_doc`).
 """
 
 from __future__ import annotations

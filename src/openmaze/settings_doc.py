@@ -1,4 +1,4 @@
-"""The environment-variable table of the README and docs/deployment.md, generated from
+"""The environment-variable table of docs/configuration.md and docs/deployment.md, generated from
 `Settings`.
 
 `python -m openmaze.settings_doc` rewrites the table between the markers of both documents;
@@ -15,7 +15,7 @@ from pydantic.fields import FieldInfo
 from openmaze.settings import Settings
 
 START = "<!-- settings-table:start (generated: python -m openmaze.settings_doc) -->"
-DOCUMENTS = ("README.md", "docs/deployment.md")
+DOCUMENTS = ("docs/configuration.md", "docs/deployment.md")
 END = "<!-- settings-table:end -->"
 
 

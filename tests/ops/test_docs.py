@@ -1,4 +1,4 @@
-"""The configuration tables (README and deployment guide) are the settings, all of them."""
+"""The configuration tables (configuration page and deployment guide) are the settings, all of them."""
 
 from __future__ import annotations
 
@@ -26,5 +26,7 @@ def test_every_setting_has_a_description() -> None:
     assert markdown_table().count("\n") == len(Settings.model_fields) + 1
 
 
-def test_the_readme_links_the_guide() -> None:
-    assert "docs/deployment.md" in (ROOT / "README.md").read_text()
+def test_the_readme_links_the_guides() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "](docs/configuration.md)" in readme
+    assert "](docs/deployment.md)" in readme

@@ -1,7 +1,7 @@
 """HTTP Basic authentication of API requests: username + any active API key.
 
 The hot path of every `/v1` request. A verified key is cached per process for
-`auth_cache_seconds` (5 s by default; the README states this bound): revoking a key
+`auth_cache_seconds` (5 s by default; docs/security.md states this bound): revoking a key
 clears it from this process's cache at once, and from other workers' within the bound.
 The cache is keyed by a MAC of the whole Authorization header, never the key itself.
 
