@@ -1,7 +1,6 @@
-"""The environment-variable table of docs/configuration.md and docs/deployment.md, generated from
-`Settings`.
+"""The environment-variable table of docs/configuration.md, generated from `Settings`.
 
-`python -m openmaze.settings_doc` rewrites the table between the markers of both documents;
+`python -m openmaze.settings_doc` rewrites the table between the markers;
 a test fails when a document and the settings disagree.
 """
 
@@ -15,7 +14,7 @@ from pydantic.fields import FieldInfo
 from openmaze.settings import Settings
 
 START = "<!-- settings-table:start (generated: python -m openmaze.settings_doc) -->"
-DOCUMENTS = ("docs/configuration.md", "docs/deployment.md")
+DOCUMENTS = ("docs/configuration.md",)
 END = "<!-- settings-table:end -->"
 
 

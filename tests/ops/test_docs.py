@@ -1,4 +1,5 @@
-"""The configuration tables (configuration page and deployment guide) are the settings, all of them."""
+"""The configuration table (docs/configuration.md) is the settings, all of them; the README
+links the guides."""
 
 from __future__ import annotations
 
