@@ -1,12 +1,15 @@
-"""The configuration table (docs/configuration.md) is the settings, all of them; the README
-links the guides."""
+"""The configuration table (docs/configuration.md) is the settings, all of them; the command
+that maintains it only rewrites when asked; the README links the guides."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from openmaze import settings_doc
 from openmaze.settings import Settings
 from openmaze.settings_doc import DOCUMENTS, END, START, env_name, markdown_table, render
 
@@ -18,8 +21,8 @@ def test_the_document_lists_every_setting_as_the_code_describes_it(document: str
     text = (ROOT / document).read_text()
     table = text.split(START, 1)[1].split(END, 1)[0]
     missing = [env_name(f) for f in Settings.model_fields if f"`{env_name(f)}`" not in table]
-    assert not missing, f"{document} lacks {missing}: run python -m openmaze.settings_doc"
-    assert render(text) == text, f"the table in {document} is stale: run python -m openmaze.settings_doc"
+    assert not missing, f"{document} lacks {missing}: run python -m openmaze.settings_doc --write"
+    assert render(text) == text, f"the table in {document} is stale: run python -m openmaze.settings_doc --write"
 
 
 def test_every_setting_has_a_description() -> None:
@@ -31,3 +34,54 @@ def test_the_readme_links_the_guides() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "](docs/configuration.md)" in readme
     assert "](docs/deployment.md)" in readme
+
+
+@pytest.fixture
+def stale(tmp_path: Path) -> Path:
+    document = tmp_path / "doc.md"
+    document.write_text(f"# Settings\n\n{START}\n| variable |\n{END}\n\nAfter.\n")
+    return document
+
+
+def test_by_default_the_command_shows_the_change_and_writes_nothing(
+    stale: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = stale.read_text()
+    assert settings_doc.main([str(stale)]) == 0
+    assert stale.read_text() == before
+    out = capsys.readouterr().out
+    assert "-| variable |\n" in out and "+| `OPENMAZE_DATABASE_URL` |" in out
+
+
+def test_check_fails_on_a_stale_table_and_passes_on_a_current_one(
+    stale: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = stale.read_text()
+    assert settings_doc.main(["--check", str(stale)]) == 1
+    assert stale.read_text() == before
+    assert "--write" in capsys.readouterr().err
+    assert settings_doc.main(["--write", str(stale)]) == 0
+    assert stale.read_text() == render(before) and stale.read_text().endswith(f"{END}\n\nAfter.\n")
+    assert settings_doc.main(["--check", str(stale)]) == 0
+
+
+def test_missing_documents_or_markers_are_reported_not_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An installed package (no checkout around it) finds no documents.
+    monkeypatch.setattr(settings_doc, "ROOT", tmp_path)
+    assert settings_doc.main(["--check"]) == 2
+    assert "document not found" in capsys.readouterr().err
+    no_markers = tmp_path / "plain.md"
+    no_markers.write_text("# No table here\n")
+    assert settings_doc.main(["--write", str(no_markers)]) == 2
+    assert "markers are missing" in capsys.readouterr().err
+    assert no_markers.read_text() == "# No table here\n"
+
+
+def test_the_command_finds_the_checkouts_documents_from_any_directory(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "openmaze.settings_doc", "--check"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert list(tmp_path.iterdir()) == []
