@@ -1,8 +1,10 @@
-"""The configuration table (docs/configuration.md) is the settings, all of them; the command
-that maintains it only rewrites when asked; the README links the guides."""
+"""The documents: the configuration table (docs/configuration.md) is the settings, all of them,
+and the command that maintains it only rewrites when asked; the README stays a front door that
+links the guides; no relative link points at nothing."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +16,15 @@ from openmaze.settings import Settings
 from openmaze.settings_doc import DOCUMENTS, END, START, env_name, markdown_table, render
 
 ROOT = Path(__file__).resolve().parents[2]
+DOCUMENTS_WITH_LINKS = [
+    ROOT / "README.md",
+    ROOT / "bench" / "README.md",
+    *sorted((ROOT / "docs").glob("*.md")),
+]
+FENCED = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
+INLINE_CODE = re.compile(r"`[^`\n]*`")
+LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*$", re.MULTILINE)
 
 
 @pytest.mark.parametrize("document", DOCUMENTS)
@@ -85,3 +96,40 @@ def test_the_command_finds_the_checkouts_documents_from_any_directory(tmp_path: 
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def _prose(path: Path) -> str:
+    """The document without code: links and headings only count outside code."""
+    return INLINE_CODE.sub("", FENCED.sub("", path.read_text()))
+
+
+def _anchors(path: Path) -> set[str]:
+    """GitHub's heading anchors: lower case, punctuation dropped, spaces as hyphens, repeats numbered."""
+    seen: dict[str, int] = {}
+    anchors = set()
+    for heading in HEADING.findall(FENCED.sub("", path.read_text())):
+        slug = re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+        n = seen.get(slug, 0)
+        seen[slug] = n + 1
+        anchors.add(slug if n == 0 else f"{slug}-{n}")
+    return anchors
+
+
+@pytest.mark.parametrize("document", DOCUMENTS_WITH_LINKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_relative_link_points_at_a_file_and_heading_that_exist(document: Path) -> None:
+    broken = []
+    for target in LINK.findall(_prose(document)):
+        if re.match(r"[a-z][a-z0-9+.-]*:", target):  # https:, mailto:
+            continue
+        file, _, anchor = target.partition("#")
+        path = (document.parent / file).resolve() if file else document
+        if not path.exists():
+            broken.append(f"{target}: no such file")
+        elif anchor and path.suffix == ".md" and anchor not in _anchors(path):
+            broken.append(f"{target}: no such heading")
+    assert broken == [], f"{document.relative_to(ROOT)}: {broken}"
+
+
+def test_the_readme_fits_a_first_screen_or_so() -> None:
+    lines = (ROOT / "README.md").read_text().count("\n")
+    assert lines < 80, f"README.md has {lines} lines: reference material belongs in docs/"
