@@ -88,7 +88,8 @@ class Settings(BaseSettings):
     telemetry: bool = Field(
         default=False,
         description="FastAPI's native OpenTelemetry spans, metrics and logs (needs an OpenTelemetry SDK "
-        "configured); off by default because its per-request checks cost ~5% even with no exporter",
+        "configured); off by default because its per-request checks cost time even with no exporter "
+        "(see docs/performance.md)",
     )
     forwarded_allow_ips: str = Field(
         default="127.0.0.1",

@@ -140,8 +140,8 @@ async def current_user(request: Request) -> User:
 
 async def premium_user(request: Request) -> User:
     # Calls current_user rather than depending on it: FastAPI re-inspects every level of
-    # dependencies on every request, and this one level cost ~9 us of a ~77 us cached list
-    # read (bench/, in process).
+    # dependencies on every request, and this one level was a measurable share of a cached
+    # list read (measured with `python -m bench.inproc`, see docs/performance.md).
     user = await current_user(request)
     if user.premium < 1:
         raise ApiError(403, "This feature requires a premium subscription")
