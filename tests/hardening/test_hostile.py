@@ -244,6 +244,17 @@ def test_a_bad_mark_field_is_422(client: TestClient, alice: ApiUser, fields: dic
     assert list(body["errors"]) == [field]
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/v1/user/follows/shows/{}"), ("PUT", "/v1/user/votes/shows/{}"), ("GET", "/v1/scrobble/shows/{}")],
+)
+def test_an_id_of_thousands_of_digits_is_404(client: TestClient, alice: ApiUser, method: str, path: str) -> None:
+    # Past Python's 4,300-digit limit, int() raises: the fast path once called it on any digits.
+    for digits in ("9" * 5000, "1" + "0" * 4999):
+        r = client.request(method, path.format(digits), json={"vote": 5}, auth=alice.auth)
+        assert_error(r, 404, "Page not found.")
+
+
 def test_a_body_id_beyond_64_bits_is_ignored_where_the_path_names_the_object(
     client: TestClient, alice: ApiUser
 ) -> None:
