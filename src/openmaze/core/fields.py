@@ -416,8 +416,9 @@ class ImdbId:
     description: str | None = None
 
     def value(self, raw: Any) -> str | None:
-        if type(raw) is int and raw >= 0:
-            return f"tt{raw:07d}"
+        if type(raw) is int or type(raw) is float:
+            number = integer(raw)
+            return None if number is None or number < 0 else f"tt{number:07d}"
         if type(raw) is not str:
             return None
         text = raw.strip(SPACE)
