@@ -127,7 +127,12 @@ MALFORMED_BODIES: dict[str, tuple[str, bytes]] = {
     ),
     "nul bytes": (
         "application/json",
-        orjson.dumps({"name": "a\x00b", "vote": "\x00", "type": "\x00", "marked_at": "1\x00", "episode_id": "\x00"}),
+        orjson.dumps(
+            {
+                **{"name": "a\x00b", "vote": "\x00", "type": "\x00", "marked_at": "1\x00", "episode_id": "\x00"},
+                **{"email": "a\x00b@example.com", "token": "a\x00b"},
+            }
+        ),
     ),
     "nul bytes in items": (
         "application/json",

@@ -47,8 +47,15 @@ EMAIL_MAX = 254  # no stored address is longer; keeps rate-limit keys small too
 
 # The bodies of start and poll (JSON or form), parsed and documented from these fields.
 START_FIELDS: dict[str, Field[Any]] = {
+    # No control characters: PostgreSQL refuses NUL in text (a 500 before this rule).
     "email": Text(
-        "is required", "is required", EMAIL_MAX, "is not an email address", description="The user's email address"
+        "is required",
+        "is required",
+        EMAIL_MAX,
+        "is not an email address",
+        controls=False,
+        control="is not an email address",
+        description="The user's email address",
     ),
     "email_confirmation": Nullable(
         Flag(), "Whether to email the user a confirmation link (absent, null or blank: true)"
