@@ -103,6 +103,22 @@ def described(field: Field[Any], description: str) -> dict[str, Any]:
     return _described(field.schema(), description)
 
 
+class _Valued(Generic[T]):
+    """A field defined by `value(raw)`, the value or None; `parse` raises its `message` for None."""
+
+    __slots__ = ()
+    message: str
+
+    def value(self, raw: Any) -> T | None:
+        raise NotImplementedError
+
+    def parse(self, raw: Any) -> T:
+        parsed = self.value(raw)
+        if parsed is None:
+            raise FieldError(self.message)
+        return parsed
+
+
 # --- integers ----------------------------------------------------------------------------
 
 SPACE = " \t\n\x0b\x0c\r"  # ASCII whitespace: what may surround an integer (PCRE's \s)
@@ -153,7 +169,7 @@ def integer(raw: Any) -> int | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Int:
+class Int(_Valued[int]):
     """An integer within low..high (both at least 0)."""
 
     low: int
@@ -172,12 +188,6 @@ class Int:
 
     def contains(self, number: int) -> bool:
         return self.low <= number <= self.high
-
-    def parse(self, raw: Any) -> int:
-        number = self.value(raw)
-        if number is None:
-            raise FieldError(self.message)
-        return number
 
     def schema(self) -> dict[str, Any]:
         return _described(
@@ -408,7 +418,7 @@ class Flag:
 
 
 @dataclass(frozen=True, slots=True)
-class ImdbId:
+class ImdbId(_Valued[str]):
     """An IMDb title id: `tt0944947`, `TT944947`, or the number alone (`944947`, as the spec's
     integer form); returned as IMDb writes it, `tt` and at least 7 digits."""
 
@@ -427,12 +437,6 @@ class ImdbId:
         if not (text.isdigit() and text.isascii()):
             return None
         return "tt" + text.zfill(7)
-
-    def parse(self, raw: Any) -> str:
-        imdb = self.value(raw)
-        if imdb is None:
-            raise FieldError(self.message)
-        return imdb
 
     def schema(self) -> dict[str, Any]:
         pattern = f"^{_SPACE_CLASS}*(?:[tT][tT])?[0-9]+{_SPACE_CLASS}*$"

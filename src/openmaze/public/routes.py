@@ -25,7 +25,7 @@ from openmaze.core.fields import (
 )
 from openmaze.public import service
 from openmaze.public.caching import PUBLIC_ERRORS, cache_headers, public_json, public_rate_limit
-from openmaze.public.search import SINGLE_THRESHOLD, search
+from openmaze.public.search import SINGLE_THRESHOLD, SearchTable, search
 
 router = APIRouter(tags=["public catalog"], dependencies=[Depends(public_rate_limit)], responses=PUBLIC_ERRORS)
 
@@ -49,6 +49,7 @@ EpisodeEmbedList = Annotated[
 ]
 # Read by hand: a missing `q` is TVmaze's 400 "Missing required parameters: q", not a 422.
 SEARCH = QueryParam("q", AnyText(), "What to look for (case, accents and punctuation ignored)", required=True)
+SEARCH_DOC: dict[str, Any] = {"responses": MISSING_Q, "openapi_extra": query_doc(SEARCH)}
 AIRDATE = Date("Expected a date as YYYY-MM-DD", "YYYY-MM-DD")
 
 
@@ -60,6 +61,14 @@ def _query(request: Request) -> str:
     q = SEARCH.read(request.query_params)
     assert q is not None  # required: read() answered the 400 for a missing one
     return q
+
+
+async def _search(request: Request, table: SearchTable, key: str) -> Response:
+    """Up to 10 results as {score, <key>}, best first."""
+    query = _query(request)
+    async with request.app.state.db.read() as conn:
+        hits = await search(conn, table, query)
+    return public_json(request, [{"score": h.score, key: h.data} for h in hits])
 
 
 @router.get("/shows/{show_id}", summary="Show main information (embed: episodes, cast, seasons, next/previousepisode)")
@@ -149,17 +158,9 @@ async def get_person(request: Request, person_id: PersonId) -> Response:
         return public_json(request, await service.person_object(conn, person_id))
 
 
-@router.get(
-    "/search/shows",
-    summary="Show search: up to 10 results as {score, show}, best first",
-    responses=MISSING_Q,
-    openapi_extra=query_doc(SEARCH),
-)
+@router.get("/search/shows", summary="Show search: up to 10 results as {score, show}, best first", **SEARCH_DOC)
 async def search_shows(request: Request) -> Response:
-    query = _query(request)
-    async with request.app.state.db.read() as conn:
-        hits = await search(conn, "shows", query)
-    return public_json(request, [{"score": h.score, "show": h.data} for h in hits])
+    return await _search(request, "shows", "show")
 
 
 @router.get(
@@ -209,17 +210,9 @@ async def lookup_shows(
     return Response(status_code=301, headers=headers)
 
 
-@router.get(
-    "/search/people",
-    summary="People search: up to 10 results as {score, person}, best first",
-    responses=MISSING_Q,
-    openapi_extra=query_doc(SEARCH),
-)
+@router.get("/search/people", summary="People search: up to 10 results as {score, person}, best first", **SEARCH_DOC)
 async def search_people(request: Request) -> Response:
-    query = _query(request)
-    async with request.app.state.db.read() as conn:
-        hits = await search(conn, "people", query)
-    return public_json(request, [{"score": h.score, "person": h.data} for h in hits])
+    return await _search(request, "people", "person")
 
 
 @router.get("/updates/shows", summary="Show ids with their last update time (epoch), optionally recent only")
