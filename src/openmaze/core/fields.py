@@ -134,6 +134,8 @@ def digits_value(text: str) -> int | None:
     without converting thousands of digits."""
     if not (text.isdigit() and text.isascii()):
         return None
+    if len(text) <= _MAX_DIGITS:  # every id and epoch a client sends: one int() and done
+        return int(text)
     significant = text.lstrip("0")
     if len(significant) > _MAX_DIGITS:
         return _HUGE
@@ -141,9 +143,12 @@ def digits_value(text: str) -> int | None:
 
 
 def digits_in_range(text: str, low: int, high: int) -> int | None:
-    """Plain ASCII digits (no sign, no space) within low..high, else None: the fast path's ids."""
-    value = digits_value(text)
-    return value if value is not None and low <= value <= high else None
+    """Plain ASCII digits (no sign, no space, at most 20) within low..high, else None: what the
+    fast path (`openmaze.core.fastpath`) serves itself; it leaves anything else to FastAPI."""
+    if not (text.isdigit() and text.isascii()) or len(text) > _MAX_DIGITS:
+        return None  # a longer run of digits is zero-padded or out of range: not plainly valid
+    value = int(text)
+    return value if low <= value <= high else None
 
 
 def integer(raw: Any) -> int | None:
