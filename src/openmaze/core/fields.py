@@ -16,9 +16,9 @@ Integers (ids, `type`, `marked_at`, `vote`) are accepted in the same forms every
   `integer` includes it);
 - text - forms (pytvmaze sends `vote=8`), query strings, and numeric strings in JSON (a C#
   client sends `marked_at` as one): ASCII digits, an optional sign, optional ASCII
-  whitespace around them. That is Yii2's integer rule (`^\\s*[+-]?\\d+\\s*$`); TVmaze's error
-  body is Yii2's, and so is the rule its clients have been written against. `"²"` and
-  other Unicode digits are not digits here, though `str.isdigit()` says they are;
+  whitespace around them. That is Yii2's integer rule (`^\\s*[+-]?\\d+\\s*$`): TVmaze answers
+  with Yii2's error body, so its integer fields most likely read text the same way. `"²"`
+  and other Unicode digits are not digits here, though `str.isdigit()` says they are;
 - never a boolean: JSON `true` is not 1 to the client that sent it.
 
 Digits are counted before `int()` sees them: Python refuses to convert more than 4,300
@@ -292,7 +292,7 @@ TEXT_SPACE = (
 )
 _TEXT_SPACE_CLASS = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _CONTROL_CLASS = r"\x00-\x1f\x7f-\x9f"  # Unicode category Cc, exactly
-_VISIBLE_CLASS = r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"  # neither Cc nor space
+_CONTROL_OR_SPACE_CLASS = r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
 
 def _has_control(text: str) -> bool:
@@ -332,7 +332,7 @@ class Text:
         if self.controls:
             pattern = f"[^{_TEXT_SPACE_CLASS}]"  # some character that is not whitespace
         else:
-            visible, inner, space = f"[^{_VISIBLE_CLASS}]", f"[^{_CONTROL_CLASS}]", f"[{_TEXT_SPACE_CLASS}]"
+            visible, inner, space = f"[^{_CONTROL_OR_SPACE_CLASS}]", f"[^{_CONTROL_CLASS}]", f"[{_TEXT_SPACE_CLASS}]"
             # Trimmed: starts and ends visible, with no control character between.
             pattern = f"^{space}*{visible}(?:{inner}*{visible})?{space}*$"
         schema: dict[str, Any] = {"type": "string", "pattern": pattern}
@@ -475,7 +475,7 @@ class Names:
 
     def schema(self) -> dict[str, Any]:
         space = f"[{_TEXT_SPACE_CLASS}]*"
-        item = f"{space}(?:{'|'.join(sorted(self.allowed))})?{space}"
+        item = f"{space}(?:{'|'.join(re.escape(n) for n in sorted(self.allowed))})?{space}"
         return _described({"type": "string", "pattern": f"^{item}(?:,{item})*$"}, self.description)
 
 
