@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 log = logging.getLogger("openmaze.core.errors")
 
+VALIDATION_FAILED = "Data validation failed."  # the message of every 422 that lists `errors`
 BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="TVmaze"'}
 
 
@@ -97,7 +98,7 @@ def install_error_handlers(app: FastAPI) -> None:
         for err in exc.errors():
             if err.get("loc", ("",))[0] == "path":
                 return error_response(404, "Page not found.")
-        return error_response(422, "Data validation failed.", validation_errors(exc))
+        return error_response(422, VALIDATION_FAILED, validation_errors(exc))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -37,6 +37,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from openmaze.auth.credentials import AUTHENTICATES
+from openmaze.core.fields import digits_in_range
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +118,7 @@ def _plan(route: APIRoute) -> _Plan | None:
 
 def _parse(raw: str | None, param: _IntParam) -> int | None:
     """The id if `raw` is plainly valid (ASCII digits within the bounds), else None."""
-    if raw is None or not raw.isdigit() or not raw.isascii():
-        return None
-    value = int(raw)
-    return value if param.low <= value <= param.high else None
+    return None if raw is None else digits_in_range(raw, param.low, param.high)
 
 
 def direct_app(route: APIRoute) -> ASGIApp | None:

@@ -1,4 +1,4 @@
-"""HTTP helpers shared by the `/v1/user` route modules: id parameters, the embed
+"""HTTP helpers shared by the `/v1/user` route modules: the embed
 parameter, database access scoped to the user, and the documented error responses."""
 
 from __future__ import annotations
@@ -17,10 +17,6 @@ from openmaze.core.schemas import Error, ErrorWithFields
 from openmaze.core.scope import Scoped
 from openmaze.core.services import User, services
 from openmaze.db.database import Conn
-
-# Catalog and tag ids are 32-bit integer columns; an id outside that range is simply not
-# found (a 404 via the path-validation handler), never a driver overflow.
-MAX_ID = 2**31 - 1
 
 
 class _ScopedSession:
