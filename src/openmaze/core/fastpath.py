@@ -2,7 +2,8 @@
 per-request machinery.
 
 Every `/v1` endpoint has the same signature: the `Request`, the authenticated user from
-`current_user`/`premium_user` (each a plain `request -> User` call), integer ids in the
+`current_user`/`premium_user`, marked by `openmaze.core.authentication` (each a plain
+`request -> User` call), integer ids in the
 path, at most an integer filter in the query, and a `Response` returned (bodies are read
 by the endpoint itself, `openmaze.core.body`). For that shape FastAPI still does, per request:
 two AsyncExitStacks, a route-level exception wrapper, telemetry lookups, an endpoint
@@ -36,7 +37,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from openmaze.auth.credentials import AUTHENTICATES
+from openmaze.core.authentication import authentication
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +102,10 @@ def _plan(route: APIRoute) -> _Plan | None:
     dependencies: list[tuple[str | None, Callable[[Request], Awaitable[Any]]]] = []
     for sub in dependant.dependencies:
         # Only the authentication calls: each takes the request alone and nothing else.
-        if sub.call not in AUTHENTICATES or sub.dependencies:
+        call = sub.call
+        if call is None or authentication(call) is None or sub.dependencies:
             return None
-        dependencies.append((sub.name, sub.call))
+        dependencies.append((sub.name, call))
     path: list[_IntParam] = []
     query: list[_IntParam] = []
     for fields, into, is_query in ((dependant.path_params, path, False), (dependant.query_params, query, True)):

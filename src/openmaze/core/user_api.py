@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openmaze.auth.credentials import User
 from openmaze.core.readcache import ReadCache
 from openmaze.core.schemas import Error, ErrorWithFields
 from openmaze.core.scope import Scoped
@@ -21,6 +20,14 @@ from openmaze.db.database import Conn
 # Catalog and tag ids are 32-bit integer columns; an id outside that range is simply not
 # found (a 404 via the path-validation handler), never a driver overflow.
 MAX_ID = 2**31 - 1
+
+
+class User(Protocol):
+    """The authenticated user, as far as these helpers need it (`openmaze.auth.credentials.User`
+    has more; a protocol because core imports no domain package)."""
+
+    @property
+    def id(self) -> int: ...
 
 
 class _ScopedSession:
