@@ -11,12 +11,18 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import Response
 
 from openmaze.core.errors import ApiError
+from openmaze.core.fastpath import DirectRoute
 from openmaze.core.ids import MAX_ID, MIN_ID
 from openmaze.public import service
 from openmaze.public.caching import PUBLIC_ERRORS, cache_headers, public_json, public_rate_limit
 from openmaze.public.search import SINGLE_THRESHOLD, search
 
-router = APIRouter(tags=["public catalog"], dependencies=[Depends(public_rate_limit)], responses=PUBLIC_ERRORS)
+router = APIRouter(
+    tags=["public catalog"],
+    dependencies=[Depends(public_rate_limit)],
+    responses=PUBLIC_ERRORS,
+    route_class=DirectRoute,
+)
 
 # Bounds from openmaze.core.ids: an id that cannot exist is a 404 before the route runs.
 ShowId = Annotated[int, Path(ge=MIN_ID, le=MAX_ID, description="TVmaze show id")]

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from openmaze.auth.credentials import CurrentUser
 from openmaze.core.body import read_fields
 from openmaze.core.errors import ApiError
+from openmaze.core.fastpath import DirectRoute
 from openmaze.core.ids import PathId
 from openmaze.core.responses import ok
 from openmaze.core.scope import Scoped
@@ -22,7 +23,7 @@ from openmaze.marks.service import FieldErrors, is_db_id, parse_mark_type
 from openmaze.scrobble import by_show, schemas, service
 from openmaze.scrobble.bulk import INVALID, bulk_response, read_items
 
-router = APIRouter(prefix="/v1", tags=["scrobbling"])
+router = APIRouter(prefix="/v1", tags=["scrobbling"], route_class=DirectRoute)
 
 
 @router.post(
