@@ -76,6 +76,9 @@ _DESCRIPTIONS = {
 }
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
 _CHALLENGE = {"WWW-Authenticate": {"description": 'Basic realm="TVmaze"', "schema": {"type": "string"}}}
+# No operation documents a 405 today (an operation is one method, which the path serves);
+# one that did would answer with this header (openmaze.core.errors).
+_ALLOW = {"Allow": {"description": "The methods the path serves, e.g. `GET, PUT`", "schema": {"type": "string"}}}
 _BODY_METHODS = {"post", "put", "patch"}
 _PARAM = re.compile(r"\{[^}]+\}")
 
@@ -126,6 +129,8 @@ def _json_schema(response: dict[str, Any]) -> Any:
 def _error_response(status: int, existing: dict[str, Any] | None, contract_schema: Any) -> dict[str, Any]:
     own = _json_schema(existing or {})
     if own not in (None, {}) and "HTTPValidationError" not in str(own):
+        if status == 405:  # the route documents the body; every 405 carries the header
+            return {**(existing or {}), "headers": {**(existing or {}).get("headers", {}), **_ALLOW}}
         return existing or {}  # the route documents this error's body itself
     ref = VALIDATION_ERROR_REF if status == 422 else ERROR_REF
     schema: Any = ref if contract_schema is None else {"anyOf": [contract_schema, ref]}
@@ -137,6 +142,8 @@ def _error_response(status: int, existing: dict[str, Any] | None, contract_schem
         response["headers"] = _RETRY_AFTER
     if status == 401:
         response["headers"] = _CHALLENGE
+    if status == 405:
+        response["headers"] = _ALLOW
     return response
 
 

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from starlette._utils import get_route_path  # what Starlette's own routes match against
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
@@ -74,6 +74,20 @@ def expand(routes: Iterable[BaseRoute]) -> list[BaseRoute]:
     for route in routes:
         out.extend(route.routes if isinstance(route, RouteGroup) else [route])
     return out
+
+
+def allowed_methods(routes: Iterable[BaseRoute], scope: Scope) -> list[str]:
+    """The methods some route serves at the request's path, sorted: a 405's `Allow` header
+    (RFC 9110). Starlette's names only the first route that matched the path, and a path
+    such as /v1/user/follows/shows/{id} has one route per method. Only asked on a 405, so
+    it simply tries every route, inside groups and included routers too."""
+    path = get_route_path(scope)
+    methods: set[str] = set()
+    for route in iter_route_contexts(expand(routes)):
+        regex = getattr(route, "path_regex", None)
+        if route.methods and regex is not None and regex.match(path):
+            methods |= route.methods
+    return sorted(methods)
 
 
 def include_grouped(app: FastAPI, routers: Sequence[APIRouter], direct: bool = True) -> None:
