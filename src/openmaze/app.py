@@ -35,7 +35,9 @@ def create_app(
     """`freeze_startup_objects`: once started, move what is alive out of the collector's view
     (`openmaze serve` does, see `_freeze_startup_objects`)."""
     settings = settings or Settings()
-    database = db or create_database(settings.resolved_database_url(), settings.database_pool_size)
+    database = db or create_database(
+        settings.resolved_database_url(), settings.database_pool_size, settings.database_pool
+    )
     secret = settings.resolved_secret_key()
 
     @asynccontextmanager
