@@ -57,7 +57,10 @@ class RouteGroup(BaseRoute):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The matching route put itself in the scope (APIRoute.matches does).
         route: APIRoute = scope["route"]
-        await route.handle(scope, receive, send)
+        if isinstance(route, DirectRoute):
+            await route.handler(scope)(scope, receive, send)  # what route.handle would await
+        else:
+            await route.handle(scope, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> Any:
         for route in self.routes:
