@@ -15,6 +15,7 @@ from openmaze.auth.emails import pairing_email
 from openmaze.auth.schemas import POLL_BODY, POLL_RESPONSES, START_BODY, START_RESPONSES
 from openmaze.core.body import read_fields
 from openmaze.core.errors import ApiError
+from openmaze.core.fastpath import DirectRoute
 from openmaze.core.fields import FieldErrors, parse_fields
 from openmaze.core.links import pair_url
 from openmaze.core.mail import send_quietly
@@ -22,7 +23,7 @@ from openmaze.core.ratelimit import client_address
 from openmaze.core.responses import ok
 from openmaze.core.services import services
 
-router = APIRouter(prefix="/v1", tags=["auth"])
+router = APIRouter(prefix="/v1", tags=["auth"], route_class=DirectRoute)
 
 
 @router.get("/auth/validate", summary="Validate Your Authentication Credentials")

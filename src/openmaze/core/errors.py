@@ -18,6 +18,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from openmaze.core.routing import allowed_methods
+
 log = logging.getLogger("openmaze.core.errors")
 
 VALIDATION_FAILED = "Data validation failed."  # the message of every 422 that lists `errors`
@@ -88,6 +90,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) and exc.detail != reason(exc.status_code) else None
         headers = dict(exc.headers) if exc.headers else None
+        if exc.status_code == 405:
+            # Every method the path has, not only those of the route that matched first.
+            allowed = allowed_methods(request.app.routes, request.scope)
+            if allowed:
+                headers = {**(headers or {}), "Allow": ", ".join(allowed)}
         return error_response(
             exc.status_code, message or _DEFAULT_MESSAGES.get(exc.status_code, reason(exc.status_code)), None, headers
         )

@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from openmaze.core.fastpath import DirectRoute
 from openmaze.core.readcache import ReadCache
 from openmaze.core.schemas import Error, ErrorWithFields
 from openmaze.core.scope import Scoped
@@ -104,7 +105,7 @@ COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
 
 def user_router(**options: Any) -> APIRouter:
     """A router for `/v1/user/...` routes: the prefix and every route's documented errors."""
-    return APIRouter(prefix="/v1", responses=COMMON_ERRORS, **options)
+    return APIRouter(prefix="/v1", responses=COMMON_ERRORS, route_class=DirectRoute, **options)
 
 
 def deletion(done: str, not_found: str) -> dict[int | str, dict[str, Any]]:

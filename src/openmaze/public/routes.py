@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from openmaze.core.errors import VALIDATION_FAILED, ApiError
+from openmaze.core.fastpath import DirectRoute
 from openmaze.core.fields import (
     ID,
     IMDB_ID,
@@ -28,7 +29,12 @@ from openmaze.public import service
 from openmaze.public.caching import PUBLIC_ERRORS, cache_headers, public_json, public_rate_limit
 from openmaze.public.search import SINGLE_THRESHOLD, SearchTable, search
 
-router = APIRouter(tags=["public catalog"], dependencies=[Depends(public_rate_limit)], responses=PUBLIC_ERRORS)
+router = APIRouter(
+    tags=["public catalog"],
+    dependencies=[Depends(public_rate_limit)],
+    responses=PUBLIC_ERRORS,
+    route_class=DirectRoute,
+)
 
 # Bounds from openmaze.core.fields.ID: an id that cannot exist is a 404 before the route runs.
 ShowId = Annotated[int, ID.path(description="TVmaze show id")]

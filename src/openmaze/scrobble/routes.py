@@ -16,6 +16,7 @@ from openmaze.auth.credentials import CurrentUser
 from openmaze.catalog.embeds import INVALID_EMBED
 from openmaze.core.body import read_fields
 from openmaze.core.errors import ApiError
+from openmaze.core.fastpath import DirectRoute
 from openmaze.core.fields import PathId
 from openmaze.core.responses import ok
 from openmaze.core.scope import Scoped
@@ -23,7 +24,7 @@ from openmaze.core.services import services
 from openmaze.scrobble import by_show, schemas, service
 from openmaze.scrobble.bulk import bulk_response, read_items
 
-router = APIRouter(prefix="/v1", tags=["scrobbling"])
+router = APIRouter(prefix="/v1", tags=["scrobbling"], route_class=DirectRoute)
 
 
 @router.post(
