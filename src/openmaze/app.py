@@ -21,7 +21,7 @@ from openmaze.core.middleware import BodySizeLimit, PathNormalizer
 from openmaze.core.openapi import install_openapi
 from openmaze.core.ratelimit import RateLimiter
 from openmaze.core.readcache import ReadCache
-from openmaze.core.routing import include_grouped
+from openmaze.core.routing import allowed_methods, include_grouped
 from openmaze.core.services import Services
 from openmaze.db.database import Database, create_database
 from openmaze.settings import Settings
@@ -76,7 +76,7 @@ def create_app(
         mailer=Mailer(settings.smtp_url, settings.mail_from),
     )
 
-    install_error_handlers(app)
+    install_error_handlers(app, allowed_methods)
     _include_routers(app, direct=not settings.telemetry)
     install_openapi(app)
 

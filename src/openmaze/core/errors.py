@@ -9,6 +9,7 @@ validation, and unexpected exceptions - as TVmaze does:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
@@ -17,8 +18,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-
-from openmaze.core.routing import allowed_methods
+from starlette.routing import BaseRoute
+from starlette.types import Scope
 
 log = logging.getLogger("openmaze.core.errors")
 
@@ -81,7 +82,11 @@ _DEFAULT_MESSAGES = {
 }
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, allowed_methods: Callable[[Iterable[BaseRoute], Scope], list[str]]) -> None:
+    """`allowed_methods(routes, scope)`: the methods a path has, for a 405's `Allow`
+    (`openmaze.core.routing.allowed_methods`; passed in because the routing imports what
+    imports this module)."""
+
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
         return error_response(exc.status, exc.message, exc.errors, exc.headers)
