@@ -23,12 +23,11 @@ from fastapi import Depends, Request
 
 from openmaze.auth.secrets import keyed_hash
 from openmaze.core.accesslog import note_user
-from openmaze.core.authentication import authenticates
+from openmaze.core.authentication import INVALID_CREDENTIALS, PREMIUM_REQUIRED, authenticates
 from openmaze.core.errors import BASIC_CHALLENGE, ApiError
 from openmaze.core.services import User, services
 from openmaze.db.database import Database
 
-INVALID_CREDENTIALS = "Invalid username or API key"
 LAST_USED_RESOLUTION = 60  # seconds: last-used times are written at most once a minute
 # "Basic " + base64 of a 64-character username, ":" and a key: ~200 bytes. Anything far longer
 # is refused before it is hashed or decoded, so a huge header costs nothing.
@@ -143,7 +142,7 @@ async def premium_user(request: Request) -> User:
     # app.dependency_overrides does not reach premium routes: override premium_user too.
     user = await current_user(request)
     if user.premium < 1:
-        raise ApiError(403, "This feature requires a premium subscription")
+        raise ApiError(403, PREMIUM_REQUIRED)
     return user
 
 

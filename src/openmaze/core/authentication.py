@@ -17,6 +17,10 @@ from starlette.requests import Request
 
 _MARK = "__openmaze_authentication__"
 
+# What a marked dependency answers when it refuses (the OpenAPI document says the same).
+INVALID_CREDENTIALS = "Invalid username or API key"
+PREMIUM_REQUIRED = "This feature requires a premium subscription"
+
 Authenticate = TypeVar("Authenticate", bound=Callable[[Request], Awaitable[Any]])
 
 

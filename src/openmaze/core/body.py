@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 import orjson
 from starlette.requests import Request
 
-from openmaze.core.errors import ApiError
+from openmaze.core.errors import VALIDATION_FAILED, ApiError
 
 
 async def read_json(request: Request) -> Any:
@@ -45,5 +45,5 @@ async def read_fields(request: Request) -> dict[str, Any]:
     if doc is None:
         return {}
     if not isinstance(doc, dict):
-        raise ApiError(422, "Data validation failed.", {"body": ["must be a JSON object"]})
+        raise ApiError(422, VALIDATION_FAILED, {"body": ["must be a JSON object"]})
     return doc

@@ -24,6 +24,7 @@ from starlette.types import Scope
 log = logging.getLogger("openmaze.core.errors")
 
 VALIDATION_FAILED = "Data validation failed."  # the message of every 422 that lists `errors`
+PAGE_NOT_FOUND = "Page not found."  # what TVmaze answers for a URL that names nothing
 BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="TVmaze"'}
 
 
@@ -77,7 +78,7 @@ def validation_errors(exc: RequestValidationError) -> dict[str, list[str]]:
 
 
 _DEFAULT_MESSAGES = {
-    404: "Page not found.",
+    404: PAGE_NOT_FOUND,
     405: "Method Not Allowed. This URL can only handle the listed request methods.",
 }
 
@@ -109,7 +110,7 @@ def install_error_handlers(app: FastAPI, allowed_methods: Callable[[Iterable[Bas
         # Malformed ids in the path are "not found" to a client, as on TVmaze.
         for err in exc.errors():
             if err.get("loc", ("",))[0] == "path":
-                return error_response(404, "Page not found.")
+                return error_response(404, PAGE_NOT_FOUND)
         return error_response(422, VALIDATION_FAILED, validation_errors(exc))
 
     @app.exception_handler(Exception)

@@ -35,7 +35,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from openmaze.core.authentication import Authentication, authentication
+from openmaze.core.authentication import INVALID_CREDENTIALS, PREMIUM_REQUIRED, Authentication, authentication
 from openmaze.core.routing import expand
 
 _ERROR_PROPERTIES: dict[str, Any] = {
@@ -67,8 +67,8 @@ ERROR_REF = {"$ref": "#/components/schemas/Error"}
 VALIDATION_ERROR_REF = {"$ref": "#/components/schemas/ErrorWithFields"}
 _DESCRIPTIONS = {
     400: "The request body is not valid JSON, or a parameter has an unknown value",
-    401: "Invalid username or API key",
-    403: "This feature requires a premium subscription",
+    401: INVALID_CREDENTIALS,
+    403: PREMIUM_REQUIRED,
     404: "Not found",
     413: "The request body is too large",
     422: "Data validation failed",

@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from openmaze.core.authentication import PREMIUM_REQUIRED
 from openmaze.core.fastpath import DirectRoute
 from openmaze.core.readcache import ReadCache
 from openmaze.core.schemas import Error, ErrorWithFields
@@ -98,7 +99,7 @@ def errors(**by_status: str) -> dict[int | str, dict[str, Any]]:
 # FastAPI from documenting its own 422 shape, which this API never sends.
 COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
     401: _error('Missing or invalid credentials (`WWW-Authenticate: Basic realm="TVmaze"`)'),
-    403: _error("The user has no premium subscription"),
+    403: _error(PREMIUM_REQUIRED),
     "default": _error("Any other error, in the TVmaze error body"),
 }
 

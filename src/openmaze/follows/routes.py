@@ -13,31 +13,31 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from openmaze.auth.credentials import PremiumUser
-from openmaze.catalog.embeds import wants_embed
+from openmaze.catalog.embeds import INVALID_EMBED, wants_embed
+from openmaze.catalog.kinds import NETWORK, PERSON, SHOW, WEBCHANNEL, CatalogKind
 from openmaze.core.fields import ID
 from openmaze.core.responses import empty_ok, ok
 from openmaze.core.user_api import deletion, embed_doc, errors, listing, reading, user_router, writing
 from openmaze.follows import service as follows
 from openmaze.follows.schemas import NetworkFollow, PersonFollow, ShowFollow, WebchannelFollow
-from openmaze.follows.service import FollowKind
 
 router = user_router()
 
-# kind, its plural in the path, its title in summaries, its OpenAPI tag, its wire model
-_ROUTES: tuple[tuple[FollowKind, str, str, type[BaseModel]], ...] = (
-    (follows.SHOWS, "shows", "Show", ShowFollow),
-    (follows.PEOPLE, "people", "Person", PersonFollow),
-    (follows.NETWORKS, "networks", "Network", NetworkFollow),
-    (follows.WEBCHANNELS, "webchannels", "Webchannel", WebchannelFollow),
+# Each followable kind and its wire model.
+_ROUTES: tuple[tuple[CatalogKind, type[BaseModel]], ...] = (
+    (SHOW, ShowFollow),
+    (PERSON, PersonFollow),
+    (NETWORK, NetworkFollow),
+    (WEBCHANNEL, WebchannelFollow),
 )
 
 
-def _add_routes(kind: FollowKind, plural: str, title: str, model: type[BaseModel]) -> None:
+def _add_routes(kind: CatalogKind, model: type[BaseModel]) -> None:
+    plural, title, plural_title = kind.plural, kind.title, kind.plural_title
     base = f"/user/follows/{plural}"
     item = f"{base}/{{{kind.column}}}"
     tag = f"followed {plural}"
     TargetId = Annotated[int, ID.path(alias=kind.column)]
-    plural_title = "People" if plural == "people" else f"{title}s"
 
     @router.get(
         base,
@@ -46,13 +46,16 @@ def _add_routes(kind: FollowKind, plural: str, title: str, model: type[BaseModel
         tags=[tag],
         name=f"list_followed_{plural}",
         response_model=list[model],  # type: ignore[valid-type]
-        responses=errors(_400="Invalid embed type"),
+        responses=errors(_400=INVALID_EMBED),
         openapi_extra=embed_doc(kind.embed, kind.noun),
     )
     async def list_follows(request: Request, user: PremiumUser) -> Response:
         with_embed = wants_embed(request, kind.embed)
         return await listing(
-            request, user, (kind.table, with_embed), lambda scoped: follows.list_follows(scoped, kind, with_embed)
+            request,
+            user,
+            ("follows", kind.plural, with_embed),
+            lambda scoped: follows.list_follows(scoped, kind, with_embed),
         )
 
     @router.get(
@@ -62,7 +65,7 @@ def _add_routes(kind: FollowKind, plural: str, title: str, model: type[BaseModel
         tags=[tag],
         name=f"get_followed_{kind.noun}",
         response_model=model,
-        responses=errors(_404=f"This {kind.noun} is not followed"),
+        responses=errors(_404=kind.is_not("followed")),
     )
     async def get_follow(request: Request, user: PremiumUser, target_id: TargetId) -> Response:
         async with reading(request, user) as scoped:
@@ -75,7 +78,7 @@ def _add_routes(kind: FollowKind, plural: str, title: str, model: type[BaseModel
         tags=[tag],
         name=f"follow_{kind.noun}",
         response_model=model,
-        responses=errors(_404=f"This {kind.noun} does not exist"),
+        responses=errors(_404=kind.missing),
     )
     async def follow(request: Request, user: PremiumUser, target_id: TargetId) -> Response:
         async with writing(request, user) as scoped:
@@ -88,7 +91,7 @@ def _add_routes(kind: FollowKind, plural: str, title: str, model: type[BaseModel
         name=f"unfollow_{kind.noun}",
         response_model=None,
         response_class=Response,
-        responses=deletion(f"The {kind.noun} is now unfollowed", f"This {kind.noun} was not followed"),
+        responses=deletion(f"The {kind.noun} is now unfollowed", kind.was_not("followed")),
     )
     async def unfollow(request: Request, user: PremiumUser, target_id: TargetId) -> Response:
         async with writing(request, user) as scoped:
@@ -96,5 +99,5 @@ def _add_routes(kind: FollowKind, plural: str, title: str, model: type[BaseModel
         return empty_ok()
 
 
-for _kind, _plural, _title, _model in _ROUTES:
-    _add_routes(_kind, _plural, _title, _model)
+for _kind, _model in _ROUTES:
+    _add_routes(_kind, _model)

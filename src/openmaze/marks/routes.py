@@ -6,7 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from openmaze.auth.credentials import PremiumUser
-from openmaze.catalog.embeds import wants_embed
+from openmaze.catalog.embeds import INVALID_EMBED, wants_embed
+from openmaze.catalog.kinds import EPISODE
 from openmaze.core.body import read_fields
 from openmaze.core.fields import MAX_ID, Int, PathId
 from openmaze.core.responses import empty_ok, ok
@@ -27,7 +28,7 @@ ShowFilter = Annotated[int, Int(0, MAX_ID).query(description="Only return episod
     summary="List the Marked Episodes",
     response_description="An array of marked episodes",
     response_model=list[MarkedEpisode],
-    responses=errors(_400="Invalid embed type", _422="`show_id` is not an integer id"),
+    responses=errors(_400=INVALID_EMBED, _422="`show_id` is not an integer id"),
     openapi_extra=embed_doc("episode", "episode"),
 )
 async def list_marked(
@@ -46,7 +47,7 @@ async def list_marked(
     summary="Check if an Episode is Marked",
     response_description="The marked episode",
     response_model=MarkedEpisode,
-    responses=errors(_404="This episode is not marked"),
+    responses=errors(_404=EPISODE.is_not("marked")),
 )
 async def get_marked(request: Request, user: PremiumUser, episode_id: EpisodeId) -> Response:
     async with reading(request, user) as scoped:
@@ -60,7 +61,7 @@ async def get_marked(request: Request, user: PremiumUser, episode_id: EpisodeId)
     description="Set `marked_at` to `NULL` or leave it out to use the current time; 0 means unknown. "
     "Form-encoded bodies (`type=1`) and empty bodies are accepted; a body `episode_id` is ignored.",
     response_model=MarkedEpisode,
-    responses=errors(_404="This episode does not exist", _422="Invalid `type` or `marked_at`"),
+    responses=errors(_404=EPISODE.missing, _422="Invalid `type` or `marked_at`"),
     openapi_extra=MARK_BODY,
 )
 async def mark(request: Request, user: PremiumUser, episode_id: EpisodeId) -> Response:
@@ -74,7 +75,7 @@ async def mark(request: Request, user: PremiumUser, episode_id: EpisodeId) -> Re
     summary="Unmark an Episode",
     response_model=None,
     response_class=Response,
-    responses=deletion("The episode is now unmarked", "This episode was not marked"),
+    responses=deletion("The episode is now unmarked", EPISODE.was_not("marked")),
 )
 async def unmark(request: Request, user: PremiumUser, episode_id: EpisodeId) -> Response:
     async with writing(request, user) as scoped:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openmaze.catalog.embeds import attach
+from openmaze.catalog.kinds import EPISODE
 from openmaze.core.errors import ApiError
 from openmaze.core.fields import ID, MARK_TYPE, MARKED_AT, FieldErrors, Nullable, parse_fields
 from openmaze.core.responses import Raw
@@ -166,14 +167,14 @@ async def get_mark(scoped: Scoped, episode_id: int) -> dict[str, Any]:
         {"id": episode_id},
     )
     if row is None:
-        raise ApiError(404, "This episode is not marked")
+        raise ApiError(404, EPISODE.is_not("marked"))
     return _item(row)
 
 
 async def mark(scoped: Scoped, episode_id: int, fields: dict[str, Any]) -> dict[str, Any]:
     shows = await episode_shows(scoped.conn, [episode_id])
     if episode_id not in shows:
-        raise ApiError(404, "This episode does not exist")
+        raise ApiError(404, EPISODE.missing)
     try:
         mark_type, marked_at = parse_mark(fields)
     except FieldErrors as exc:
@@ -188,4 +189,4 @@ async def unmark(scoped: Scoped, episode_id: int) -> None:
         "DELETE FROM marked_episodes WHERE user_id = :user_id AND episode_id = :id", {"id": episode_id}
     )
     if not deleted:
-        raise ApiError(404, "This episode was not marked")
+        raise ApiError(404, EPISODE.was_not("marked"))

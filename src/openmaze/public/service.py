@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from openmaze.catalog.embeds import INVALID_EMBED
-from openmaze.core.errors import ApiError
+from openmaze.core.errors import PAGE_NOT_FOUND, ApiError
 from openmaze.core.fields import ID, IMDB_ID, FieldError, Names
 from openmaze.db.database import Conn
 
@@ -29,7 +29,7 @@ EPISODE_EMBEDS = Names(frozenset({"show"}), INVALID_EMBED, _EMBED_DOC)
 UPDATE_WINDOWS = {"day": 86_400, "week": 7 * 86_400, "month": 30 * 86_400}
 
 
-def not_found(message: str = "Page not found.") -> ApiError:
+def not_found(message: str = PAGE_NOT_FOUND) -> ApiError:
     return ApiError(404, message)
 
 

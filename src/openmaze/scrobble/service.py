@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from openmaze.catalog.kinds import EPISODE, SHOW
 from openmaze.catalog.objects import exists, load_many
 from openmaze.core.errors import ApiError
 from openmaze.core.fields import ID, MARK_TYPE, FieldErrors, Nullable, QueryParam, integer
@@ -19,8 +20,8 @@ from openmaze.core.scope import Scoped
 from openmaze.marks.service import Mark, episode_shows, parse_mark, upsert_marks
 from openmaze.scrobble.bulk import Result, failure, invalid, success
 
-NO_EPISODE = "This episode does not exist"
-NO_SHOW = "This show does not exist"
+NO_EPISODE = EPISODE.missing
+NO_SHOW = SHOW.missing
 NOT_AN_OBJECT = {"item": ["Each item must be a JSON object."]}
 # Undocumented by TVmaze, sent by the Kodi scrobbler: `?type=0` lists watched episodes only.
 TYPE_FILTER = QueryParam("type", Nullable(MARK_TYPE), "Only marks of this type")

@@ -4,7 +4,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from openmaze.auth.credentials import PremiumUser
-from openmaze.catalog.embeds import wants_embed
+from openmaze.catalog.embeds import INVALID_EMBED, wants_embed
+from openmaze.catalog.kinds import SHOW
 from openmaze.core.body import read_fields
 from openmaze.core.fields import TAG_NAME_MAX, PathId
 from openmaze.core.responses import empty_ok, ok
@@ -41,7 +42,7 @@ async def create_tag(request: Request, user: PremiumUser) -> Response:
     response_description="The tag was updated",
     description="Renames the tag. Without a `name`, nothing changes.",
     response_model=Tag,
-    responses=errors(_404="This tag does not exist", _422="The name is blank, too long or already taken"),
+    responses=errors(_404=tags.TAG_NOT_FOUND, _422="The name is blank, too long or already taken"),
     openapi_extra=TAG_PATCH_BODY,
 )
 async def rename_tag(request: Request, user: PremiumUser, tag_id: PathId) -> Response:
@@ -56,7 +57,7 @@ async def rename_tag(request: Request, user: PremiumUser, tag_id: PathId) -> Res
     description="Also removes the tag from every show it was on.",
     response_model=None,
     response_class=Response,
-    responses=deletion("The tag was deleted", "This tag does not exist"),
+    responses=deletion("The tag was deleted", tags.TAG_NOT_FOUND),
 )
 async def delete_tag(request: Request, user: PremiumUser, tag_id: PathId) -> Response:
     async with writing(request, user) as scoped:
@@ -69,7 +70,7 @@ async def delete_tag(request: Request, user: PremiumUser, tag_id: PathId) -> Res
     summary="List All Shows Under This Tag",
     response_description="A list of tagged shows",
     response_model=list[TagInstance],
-    responses=errors(_400="Invalid embed type", _404="This tag does not exist"),
+    responses=errors(_400=INVALID_EMBED, _404=tags.TAG_NOT_FOUND),
     openapi_extra=embed_doc("show", "show"),
 )
 async def list_tagged(request: Request, user: PremiumUser, tag_id: PathId) -> Response:
@@ -96,7 +97,7 @@ async def tag_show(request: Request, user: PremiumUser, tag_id: PathId, show_id:
     summary="Untag a Show",
     response_model=None,
     response_class=Response,
-    responses=deletion("The show was untagged", "This show was not tagged"),
+    responses=deletion("The show was untagged", SHOW.was_not("tagged")),
 )
 async def untag_show(request: Request, user: PremiumUser, tag_id: PathId, show_id: PathId) -> Response:
     async with writing(request, user) as scoped:

@@ -12,6 +12,7 @@ import sqlite3
 from typing import Any
 
 from openmaze.catalog.embeds import attach
+from openmaze.catalog.kinds import SHOW
 from openmaze.catalog.objects import exists
 from openmaze.core.errors import VALIDATION_FAILED, ApiError
 from openmaze.core.fields import TAG_NAME, FieldError
@@ -116,7 +117,7 @@ async def list_tagged(scoped: Scoped, tag_id: int, embed: bool) -> list[dict[str
 async def tag_show(scoped: Scoped, tag_id: int, show_id: int) -> dict[str, Any]:
     await _require_tag(scoped, tag_id)
     if not await exists(scoped.conn, "shows", show_id):
-        raise ApiError(404, "This show does not exist")
+        raise ApiError(404, SHOW.missing)
     try:
         await scoped.execute(
             "INSERT INTO tag_shows (tag_id, show_id, user_id) VALUES (:tag_id, :show_id, :user_id) "
@@ -136,4 +137,4 @@ async def untag_show(scoped: Scoped, tag_id: int, show_id: int) -> None:
         {"tag_id": tag_id, "show_id": show_id},
     )
     if not deleted:
-        raise ApiError(404, "This show was not tagged")
+        raise ApiError(404, SHOW.was_not("tagged"))

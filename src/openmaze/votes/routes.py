@@ -7,19 +7,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from openmaze.auth.credentials import PremiumUser
-from openmaze.catalog.embeds import wants_embed
+from openmaze.catalog.embeds import INVALID_EMBED, wants_embed
+from openmaze.catalog.kinds import EPISODE, SHOW, CatalogKind
 from openmaze.core.body import read_fields
 from openmaze.core.fields import ID
 from openmaze.core.responses import empty_ok, ok
 from openmaze.core.user_api import deletion, embed_doc, errors, listing, reading, user_router, writing
 from openmaze.votes import service as votes
 from openmaze.votes.schemas import VOTE_BODY, EpisodeVote, ShowVote
-from openmaze.votes.service import VoteKind
 
 router = user_router()
 
 
-def _add_routes(kind: VoteKind, plural: str, title: str, model: type[BaseModel]) -> None:
+def _add_routes(kind: CatalogKind, model: type[BaseModel]) -> None:
+    plural, title = kind.plural, kind.title
     base = f"/user/votes/{plural}"
     item = f"{base}/{{{kind.column}}}"
     tag = f"voted {plural}"
@@ -32,23 +33,23 @@ def _add_routes(kind: VoteKind, plural: str, title: str, model: type[BaseModel])
         tags=[tag],
         name=f"list_voted_{plural}",
         response_model=list[model],  # type: ignore[valid-type]
-        responses=errors(_400="Invalid embed type"),
+        responses=errors(_400=INVALID_EMBED),
         openapi_extra=embed_doc(kind.embed, kind.noun),
     )
     async def list_votes(request: Request, user: PremiumUser) -> Response:
         with_embed = wants_embed(request, kind.embed)
         return await listing(
-            request, user, (kind.table, with_embed), lambda scoped: votes.list_votes(scoped, kind, with_embed)
+            request, user, ("votes", kind.plural, with_embed), lambda scoped: votes.list_votes(scoped, kind, with_embed)
         )
 
     @router.get(
         item,
-        summary=f"Check if a{'n' if title[0] in 'AEIOU' else ''} {title} is Voted For",
+        summary=f"Check if {kind.a_title} is Voted For",
         response_description=f"The {kind.noun} vote",
         tags=[tag],
         name=f"get_{kind.noun}_vote",
         response_model=model,
-        responses=errors(_404=f"This {kind.noun} is not voted for"),
+        responses=errors(_404=kind.is_not("voted for")),
     )
     async def get_vote(request: Request, user: PremiumUser, target_id: TargetId) -> Response:
         async with reading(request, user) as scoped:
@@ -56,14 +57,14 @@ def _add_routes(kind: VoteKind, plural: str, title: str, model: type[BaseModel])
 
     @router.put(
         item,
-        summary=f"Vote for a{'n' if title[0] in 'AEIOU' else ''} {title}",
+        summary=f"Vote for {kind.a_title}",
         response_description=f"This {kind.noun} is now voted for",
         description="`vote` is an integer from 1 to 10 (JSON or form-encoded, `vote=8`); "
         "`voted_at` is set by the server.",
         tags=[tag],
         name=f"vote_{kind.noun}",
         response_model=model,
-        responses=errors(_404=f"This {kind.noun} does not exist", _422="Invalid vote"),
+        responses=errors(_404=kind.missing, _422=votes.INVALID_VOTE),
         openapi_extra=VOTE_BODY,
     )
     async def vote(request: Request, user: PremiumUser, target_id: TargetId) -> Response:
@@ -73,12 +74,12 @@ def _add_routes(kind: VoteKind, plural: str, title: str, model: type[BaseModel])
 
     @router.delete(
         item,
-        summary=f"Remove a{'n' if title[0] in 'AEIOU' else ''} {title} Vote",
+        summary=f"Remove {kind.a_title} Vote",
         tags=[tag],
         name=f"remove_{kind.noun}_vote",
         response_model=None,
         response_class=Response,
-        responses=deletion(f"The {kind.noun} vote is now removed", f"This {kind.noun} was not voted for"),
+        responses=deletion(f"The {kind.noun} vote is now removed", kind.was_not("voted for")),
     )
     async def unvote(request: Request, user: PremiumUser, target_id: TargetId) -> Response:
         async with writing(request, user) as scoped:
@@ -86,5 +87,5 @@ def _add_routes(kind: VoteKind, plural: str, title: str, model: type[BaseModel])
         return empty_ok()
 
 
-_add_routes(votes.SHOWS, "shows", "Show", ShowVote)
-_add_routes(votes.EPISODES, "episodes", "Episode", EpisodeVote)
+_add_routes(SHOW, ShowVote)
+_add_routes(EPISODE, EpisodeVote)

@@ -7,11 +7,11 @@ finds the object before validating the input); a vote outside 1..10 is a 422 `In
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from openmaze.catalog.embeds import attach
-from openmaze.catalog.objects import CatalogTable, exists
+from openmaze.catalog.kinds import EPISODE, SHOW, CatalogKind
+from openmaze.catalog.objects import exists
 from openmaze.core.errors import ApiError
 from openmaze.core.fields import VOTE, FieldError
 from openmaze.core.scope import Scoped
@@ -19,17 +19,9 @@ from openmaze.core.scope import Scoped
 INVALID_VOTE = "Invalid vote"
 
 
-@dataclass(frozen=True, slots=True)
-class VoteKind:
-    table: str  # show_votes
-    column: str  # show_id
-    catalog: CatalogTable  # shows
-    embed: str  # show
-    noun: str  # show
-
-
-SHOWS = VoteKind("show_votes", "show_id", "shows", "show", "show")
-EPISODES = VoteKind("episode_votes", "episode_id", "episodes", "episode", "episode")
+# Each kind's user-data table: show_votes, episode_votes.
+_TABLES = {kind: f"{kind.noun}_votes" for kind in (SHOW, EPISODE)}
+VOTABLE = tuple(_TABLES)
 
 
 def parse_vote(value: Any) -> int:
@@ -40,46 +32,46 @@ def parse_vote(value: Any) -> int:
         raise ApiError(422, INVALID_VOTE, {"vote": [exc.message]}) from None
 
 
-def _item(kind: VoteKind, row: Any) -> dict[str, Any]:
+def _item(kind: CatalogKind, row: Any) -> dict[str, Any]:
     return {kind.column: row[0], "vote": row[1], "voted_at": row[2]}
 
 
-async def list_votes(scoped: Scoped, kind: VoteKind, embed: bool) -> list[dict[str, Any]]:
+async def list_votes(scoped: Scoped, kind: CatalogKind, embed: bool) -> list[dict[str, Any]]:
     rows = await scoped.fetch_all(
-        f"SELECT {kind.column}, vote, voted_at FROM {kind.table} WHERE user_id = :user_id ORDER BY {kind.column}"
+        f"SELECT {kind.column}, vote, voted_at FROM {_TABLES[kind]} WHERE user_id = :user_id ORDER BY {kind.column}"
     )
     items = [_item(kind, row) for row in rows]
     if embed:
-        return await attach(scoped.conn, items, kind.column, kind.catalog, kind.embed)
+        return await attach(scoped.conn, items, kind.column, kind.table, kind.embed)
     return items
 
 
-async def get_vote(scoped: Scoped, kind: VoteKind, target_id: int) -> dict[str, Any]:
+async def get_vote(scoped: Scoped, kind: CatalogKind, target_id: int) -> dict[str, Any]:
     row = await scoped.fetch_one(
-        f"SELECT {kind.column}, vote, voted_at FROM {kind.table} WHERE user_id = :user_id AND {kind.column} = :id",
+        f"SELECT {kind.column}, vote, voted_at FROM {_TABLES[kind]} WHERE user_id = :user_id AND {kind.column} = :id",
         {"id": target_id},
     )
     if row is None:
-        raise ApiError(404, f"This {kind.noun} is not voted for")
+        raise ApiError(404, kind.is_not("voted for"))
     return _item(kind, row)
 
 
-async def vote(scoped: Scoped, kind: VoteKind, target_id: int, fields: dict[str, Any]) -> dict[str, Any]:
-    if not await exists(scoped.conn, kind.catalog, target_id):
-        raise ApiError(404, f"This {kind.noun} does not exist")
+async def vote(scoped: Scoped, kind: CatalogKind, target_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+    if not await exists(scoped.conn, kind.table, target_id):
+        raise ApiError(404, kind.missing)
     value = parse_vote(fields.get("vote"))
     now = int(time.time())
     await scoped.execute(
-        f"INSERT INTO {kind.table} (user_id, {kind.column}, vote, voted_at) VALUES (:user_id, :id, :vote, :now) "
+        f"INSERT INTO {_TABLES[kind]} (user_id, {kind.column}, vote, voted_at) VALUES (:user_id, :id, :vote, :now) "
         f"ON CONFLICT (user_id, {kind.column}) DO UPDATE SET vote = excluded.vote, voted_at = excluded.voted_at",
         {"id": target_id, "vote": value, "now": now},
     )
     return {kind.column: target_id, "vote": value, "voted_at": now}
 
 
-async def unvote(scoped: Scoped, kind: VoteKind, target_id: int) -> None:
+async def unvote(scoped: Scoped, kind: CatalogKind, target_id: int) -> None:
     deleted = await scoped.execute(
-        f"DELETE FROM {kind.table} WHERE user_id = :user_id AND {kind.column} = :id", {"id": target_id}
+        f"DELETE FROM {_TABLES[kind]} WHERE user_id = :user_id AND {kind.column} = :id", {"id": target_id}
     )
     if not deleted:
-        raise ApiError(404, f"This {kind.noun} was not voted for")
+        raise ApiError(404, kind.was_not("voted for"))
