@@ -84,7 +84,7 @@ def calendar(episodes: list[Episode], base_url: str, host: str, generated: dt.da
             title += f" {episode.name}"
         lines += [
             f"SUMMARY:{_escape(title)}",
-            f"URL:{base_url}/episodes/{episode.id}",
+            f"URL:{base_url}/library/episodes/{episode.id}",  # the episode in its show page
             "TRANSP:TRANSPARENT",
             "END:VEVENT",
         ]
