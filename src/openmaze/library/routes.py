@@ -157,6 +157,20 @@ async def stylesheet() -> Response:
 # --- reading pages ----------------------------------------------------------------------------
 
 
+def _page_number(request: Request) -> int:
+    text = request.query_params.get("page", "1")
+    return max(int(text), 1) if text.isascii() and text.isdigit() and len(text) < 6 else 1
+
+
+def _paged(request: Request, items: list[Any]) -> tuple[list[Any], dict[str, Any]]:
+    """One page of a long list (a household's 300 follows are too many cards for a phone,
+    and rendering them all would cost most of the page's time)."""
+    page = _page_number(request)
+    start = (page - 1) * library.PAGE_SIZE
+    pages = max(1, -(-len(items) // library.PAGE_SIZE))
+    return items[start : start + library.PAGE_SIZE], {"page": page, "pages": pages}
+
+
 @router.get("/library")
 async def my_shows(request: Request) -> Response:
     which = request.query_params.get("filter", "all")
@@ -167,13 +181,8 @@ async def my_shows(request: Request) -> Response:
     async def build(session: Session, scoped: Scoped) -> Response:
         shows = await library.progress(scoped, _now(request))
         counts = {f: len(library.choose(shows, f, "name")) for f in library.FILTERS}
-        context = {
-            "title": "My shows",
-            "shows": library.choose(shows, which, sort),
-            "filter": which,
-            "sort": sort,
-            "counts": counts,
-        }
+        chosen, pager = _paged(request, library.choose(shows, which, sort))
+        context = {"title": "My shows", "shows": chosen, "filter": which, "sort": sort, "counts": counts, **pager}
         return _page(request, session, "library_shows.html", context)
 
     return await _read(request, build)
@@ -182,9 +191,10 @@ async def my_shows(request: Request) -> Response:
 @router.get("/library/upnext")
 async def up_next(request: Request) -> Response:
     async def build(session: Session, scoped: Scoped) -> Response:
-        shows = library.up_next(await library.progress(scoped, _now(request)))
+        shows, pager = _paged(request, library.up_next(await library.progress(scoped, _now(request))))
         undo = _id(request.query_params.get("undo", ""))
-        return _page(request, session, "library_upnext.html", {"title": "Up next", "shows": shows, "undo": undo})
+        context = {"title": "Up next", "shows": shows, "undo": undo, **pager}
+        return _page(request, session, "library_upnext.html", context)
 
     return await _read(request, build)
 
@@ -292,9 +302,7 @@ async def search_page(request: Request) -> Response:
 
 @router.get("/library/history")
 async def history_page(request: Request) -> Response:
-    page_text = request.query_params.get("page", "1")
-    page = int(page_text) if page_text.isascii() and page_text.isdigit() and 0 < len(page_text) < 6 else 1
-    page = max(page, 1)
+    page = _page_number(request)
 
     async def build(session: Session, scoped: Scoped) -> Response:
         episodes, more = await library.history(scoped, page)

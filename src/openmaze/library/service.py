@@ -26,6 +26,7 @@ UTC = dt.UTC
 FILTERS = ("all", "watching", "up-to-date", "not-started", "ended")
 SORTS = ("recent", "name", "progress", "remaining")
 HISTORY_PAGE = 50
+PAGE_SIZE = 50  # shows per page of my shows and up next
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -199,11 +200,12 @@ async def progress(scoped: Scoped, now: Now) -> list[ShowProgress]:
         return []
     for row in await scoped.fetch_all(queries.PROGRESS, now.params()):
         found = shows.get(row["show_id"])
-        if found is not None:
-            found.aired, found.watched, found.remaining = int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)
-    for row in await scoped.fetch_all(queries.NEXT_EPISODES, now.params()):
-        if row["show_id"] in shows:
-            shows[row["show_id"]].next = episode_from(row)
+        if found is None:
+            continue
+        found.aired, found.watched, found.remaining = int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)
+        # Rows come in episode id order: a (season, number) held twice keeps its first episode.
+        if row["id"] is not None and found.next is None:
+            found.next = episode_from(row)
     for row in await scoped.fetch_all(queries.LAST_WATCHED):
         found = shows.get(row["show_id"])
         if found is not None:
