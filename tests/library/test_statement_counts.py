@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+import httpx
 import pytest
 from bench.catalog import SHOW_BASE, synthetic_shows
 from starlette.testclient import TestClient
@@ -53,20 +54,13 @@ def _catalog_and_data(database_url: str, small: int, big: int) -> None:
 
 
 @pytest.fixture
-def counted(settings: Settings) -> Iterator[tuple[Callable[[], TestClient], CountingDatabase]]:
+def counted(settings: Settings) -> Iterator[tuple[TestClient, CountingDatabase]]:
     db = CountingDatabase(create_database(settings.resolved_database_url()))
     app = create_app(settings, db=db)  # type: ignore[arg-type]
-    clients: list[TestClient] = []
-
-    def client() -> TestClient:
-        c = TestClient(app)
-        c.__enter__()
-        clients.append(c)
-        return c
-
-    yield client, db
-    for c in clients:
-        c.__exit__(None, None, None)
+    # One client (one event loop: PostgreSQL connections belong to the loop that opened
+    # them); the two users take turns with their own cookies.
+    with TestClient(app) as client:
+        yield client, db
 
 
 PAGES = [
@@ -86,24 +80,26 @@ PAGES = [
 
 
 def test_page_cost_does_not_grow_with_follows_or_marks(
-    counted: tuple[Callable[[], TestClient], CountingDatabase],
+    counted: tuple[TestClient, CountingDatabase],
     make_user: Callable[..., ApiUser],
     database_url: str,
 ) -> None:
-    make_client, db = counted
+    client, db = counted
     small, big = make_user("small", password=PASSWORD), make_user("big", password=PASSWORD)
     _catalog_and_data(database_url, small.id, big.id)
-    clients: dict[str, TestClient] = {}
+    jars: dict[str, httpx.Cookies] = {}
     feeds: dict[str, str] = {}
     for user in (small, big):
-        c = make_client()
-        assert login(c, user.username).status_code == 303
-        found = re.search(r'id="ical-url">http://testserver([^<]+)<', c.get("/account").text)
+        client.cookies = httpx.Cookies()
+        assert login(client, user.username).status_code == 303
+        found = re.search(r'id="ical-url">http://testserver([^<]+)<', client.get("/account").text)
         assert found
-        clients[user.username], feeds[user.username] = c, found.group(1).replace("&amp;", "&")
+        jars[user.username], feeds[user.username] = httpx.Cookies(client.cookies), found.group(1).replace("&amp;", "&")
     for page in PAGES:
         costs = {}
-        for name, c in clients.items():
+        for name, jar in jars.items():
+            client.cookies = jar
+            c = client
             url = feeds[name] if page == "FEED" else page
             assert c.get(url).status_code == 200, url  # warm: the feed records its first ETag
             db.statements.clear()
@@ -112,6 +108,7 @@ def test_page_cost_does_not_grow_with_follows_or_marks(
             costs[name] = len(db.statements)
         assert costs["small"] == costs["big"], (page, costs)
         assert costs["big"] <= 8, (page, costs)
-    big_page = clients["big"].get("/library").text
+    client.cookies = jars["big"]
+    big_page = client.get("/library").text
     assert big_page.count('class="card show-card"') == 50
     assert "Page 1 of 6" in big_page
