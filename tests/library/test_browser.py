@@ -17,12 +17,12 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from tests.browser import ARTIFACTS, chromium
 from tests.conftest import ApiUser, LiveServer, start_server, stop_server
 from tests.library.conftest import current_show
 from tests.pairing.support import PASSWORD
-from tests.web.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, _install_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_DIR = ROOT / ".cache" / "axe"
@@ -60,13 +60,8 @@ def server(database_url: str, tmp_path: Path, erin: ApiUser) -> Iterator[LiveSer
 
 @pytest.fixture
 def browser(server: LiveServer, axe_script: Path) -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        assert shutil.which("apt-get"), "Chromium is missing and apt-get is not available to install it"
-        _install_chromium()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _check_page(page: Page, name: str, axe: Path) -> None:
@@ -84,6 +79,16 @@ def _check_page(page: Page, name: str, axe: Path) -> None:
         if v["impact"] in ("serious", "critical")
     ]
     assert not bad, f"{name} ({size}): " + json.dumps(bad)
+
+
+def _visit(page: Page, base: str, paths: list[str], axe: Path) -> None:
+    for path in paths:
+        page.goto(base + path)
+        name = path.strip("/").split("?")[0].replace("/", "-").replace("library-", "") or "home"
+        if "view=month" in path:
+            name += "-month"
+        name = "show" if name.startswith("shows-") else "shows" if name == "library" else name
+        _check_page(page, name, axe)
 
 
 def _login(page: Page, base: str) -> None:
@@ -176,30 +181,21 @@ def test_the_library_in_a_browser(
     _check_page(page, "history", axe_script)
 
     # The other pages, and all of them again at phone size.
-    others = {
-        "shows": "/library",
-        "follows": "/library/follows",
-        "settings": "/library/settings",
-        "dashboard": "/account",
-    }
-    for name, path in others.items():
-        page.goto(server.url + path)
-        _check_page(page, name, axe_script)
+    others = ["/library", "/library/follows", "/library/settings", "/account"]
+    _visit(page, server.url, others, axe_script)
     phone = browser.new_context(viewport=PHONE, timezone_id="Europe/Berlin", bypass_csp=True, is_mobile=True)
     small = phone.new_page()
     _login(small, server.url)
-    pages = {
-        **others,
-        "upnext": "/library/upnext",
-        "search": f"/library/search?q={show['name']}",
-        "show": f"/library/shows/{show['id']}",
-        "calendar": "/library/calendar",
-        "calendar-month": "/library/calendar?view=month",
-        "history": "/library/history",
-    }
-    for name, path in pages.items():
-        small.goto(server.url + path)
-        _check_page(small, name, axe_script)
+    every = [
+        *others,
+        "/library/upnext",
+        f"/library/search?q={show['name']}",
+        f"/library/shows/{show['id']}",
+        "/library/calendar",
+        "/library/calendar?view=month",
+        "/library/history",
+    ]
+    _visit(small, server.url, every, axe_script)
     phone.close()
     context.close()
     api.close()

@@ -43,43 +43,43 @@ def token_hash(secret: bytes, token: str) -> str:
 async def ensure_token(conn: Conn, secret: bytes, user_id: int, kind: str, now: int) -> str:
     """The user's current token of `kind`, registering rotation 0 on first use (in `conn`'s
     transaction; idempotent: the same token every time until rotated)."""
-    rotation = await conn.fetch_val(
-        "SELECT rotation FROM link_tokens WHERE user_id = :u AND kind = :k", {"u": user_id, "k": kind}
-    )
-    if rotation is not None:
-        return derive_token(secret, kind, user_id, int(rotation))
-    token = derive_token(secret, kind, user_id, 0)
-    await conn.execute(
-        "INSERT INTO link_tokens (user_id, kind, rotation, token_hash, created_at) VALUES (:u, :k, 0, :h, :t) "
-        "ON CONFLICT (user_id, kind) DO NOTHING",
-        {"u": user_id, "k": kind, "h": token_hash(secret, token), "t": now},
-    )
-    return token
+    known = await known_token(conn, secret, user_id, kind)
+    if known is not None:
+        return known
+    # DO NOTHING if a concurrent request registered it first: never undo a rotation.
+    await _store(conn, secret, user_id, kind, 0, now, "DO NOTHING")
+    return await known_token(conn, secret, user_id, kind) or derive_token(secret, kind, user_id, 0)
 
 
 async def known_token(conn: Conn, secret: bytes, user_id: int, kind: str) -> str | None:
     """The current token if one was ever issued (a read; `ensure_token` issues)."""
-    rotation = await conn.fetch_val(
-        "SELECT rotation FROM link_tokens WHERE user_id = :u AND kind = :k", {"u": user_id, "k": kind}
-    )
-    return None if rotation is None else derive_token(secret, kind, user_id, int(rotation))
+    rotation = await _rotation(conn, user_id, kind)
+    return None if rotation is None else derive_token(secret, kind, user_id, rotation)
 
 
 async def rotate_token(conn: Conn, secret: bytes, user_id: int, kind: str, now: int) -> str:
-    await ensure_token(conn, secret, user_id, kind, now)
-    rotation = int(
-        await conn.fetch_val(
-            "UPDATE link_tokens SET rotation = rotation + 1 WHERE user_id = :u AND kind = :k RETURNING rotation",
-            {"u": user_id, "k": kind},
-        )
+    """A new token; the old one stops working when this transaction commits."""
+    rotation = (await _rotation(conn, user_id, kind) or 0) + 1
+    replace = "DO UPDATE SET rotation = excluded.rotation, token_hash = excluded.token_hash, "
+    replace += "created_at = excluded.created_at, etag = NULL, changed_at = NULL"
+    await _store(conn, secret, user_id, kind, rotation, now, replace)
+    return derive_token(secret, kind, user_id, rotation)
+
+
+async def _rotation(conn: Conn, user_id: int, kind: str) -> int | None:
+    found = await conn.fetch_val(
+        "SELECT rotation FROM link_tokens WHERE user_id = :u AND kind = :k", {"u": user_id, "k": kind}
     )
+    return None if found is None else int(found)
+
+
+async def _store(conn: Conn, secret: bytes, user_id: int, kind: str, rotation: int, now: int, on_conflict: str) -> None:
     token = derive_token(secret, kind, user_id, rotation)
     await conn.execute(
-        "UPDATE link_tokens SET token_hash = :h, created_at = :t, etag = NULL, changed_at = NULL "
-        "WHERE user_id = :u AND kind = :k",
-        {"u": user_id, "k": kind, "h": token_hash(secret, token), "t": now},
+        "INSERT INTO link_tokens (user_id, kind, rotation, token_hash, created_at) VALUES (:u, :k, :r, :h, :t) "
+        f"ON CONFLICT (user_id, kind) {on_conflict}",
+        {"u": user_id, "k": kind, "r": rotation, "h": token_hash(secret, token), "t": now},
     )
-    return token
 
 
 async def find_token(conn: Conn, secret: bytes, kind: str, token: str) -> Any | None:
