@@ -338,3 +338,14 @@ def test_the_dashboard_links_the_library(web: TestClient) -> None:
     html = web.get("/account").text
     assert 'href="/library/upnext"' in html
     assert re.search(r'id="ical-url">http://testserver/ical/followed\?token=[A-Za-z0-9_-]{43}<', html)
+
+
+def test_an_announcement_is_not_repeated_by_the_next_write(web: TestClient, carol: ApiUser) -> None:
+    page = f"/library/shows/{DEMO_SHOW}?season=1"
+    r = post(web, page, f"/library/shows/{DEMO_SHOW}/watched", season="1", next=page)
+    shown = r.headers["location"]
+    assert "marked=" in shown and "Marked" in web.get(shown).text
+    # The forms of the announcing page send the person back without the announcement.
+    r = post(web, shown, f"/library/shows/{DEMO_SHOW}/vote", vote="7", next=page)
+    assert r.headers["location"] == page
+    assert 'name="next" value="/library/shows/900001?season=1"' in web.get(shown).text

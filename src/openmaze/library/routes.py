@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import orjson
 from fastapi import APIRouter, Request
@@ -69,9 +69,14 @@ def _page(request: Request, session: Session, name: str, context: dict[str, Any]
     return response
 
 
+_NOTICES = ("marked", "undo", "undone", "saved")  # one-time announcements after a write
+
+
 def _here(request: Request) -> str:
-    query = request.url.query
-    return request.url.path + (f"?{query}" if query else "")
+    """This page's URL, where its forms send the person back to, without the announcement
+    of the write that led here (a later write must not repeat it)."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in _NOTICES]
+    return request.url.path + (f"?{urlencode(kept)}" if kept else "")
 
 
 def _failed(request: Request, session: Session, exc: ApiError) -> Response:
@@ -113,11 +118,13 @@ async def _read(
 
 
 def _with(url: str, **params: Any) -> str:
-    """`url` with query parameters added (before its #fragment)."""
+    """`url` with query parameters set (replacing ones of the same name), before its #fragment."""
     path, _, fragment = url.partition("#")
-    extra = urlencode({k: v for k, v in params.items() if v is not None})
-    if extra:
-        path += ("&" if urlsplit(path).query else "?") + extra
+    if params:
+        base, _, query = path.partition("?")
+        kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k not in params]
+        query = urlencode(kept + [(k, v) for k, v in params.items() if v is not None])
+        path = base + (f"?{query}" if query else "")
     return path + (f"#{fragment}" if fragment else "")
 
 
