@@ -126,6 +126,7 @@ def _include_routers(app: FastAPI, direct: bool) -> None:
     from openmaze.auth.routes import router as auth_router
     from openmaze.follows.routes import router as follows_router
     from openmaze.health.routes import router as health_router
+    from openmaze.library.routes import router as library_router
     from openmaze.marks.routes import router as marks_router
     from openmaze.public.routes import router as public_router
     from openmaze.scrobble.routes import router as scrobble_router
@@ -152,3 +153,4 @@ def _include_routers(app: FastAPI, direct: bool) -> None:
         direct=direct,
     )
     app.include_router(web_router)  # pages: nested routers, few requests
+    app.include_router(library_router)

@@ -136,6 +136,7 @@ def _display_host(host: str) -> str:
 def _load_demo(settings: Settings, host: str, port: int) -> None:
     from openmaze.catalog.demo import demo_shows
     from openmaze.catalog.importer import catalog_is_empty, parse_document, write_batch
+    from openmaze.library.demo import seed_demo_user
 
     secret = settings.resolved_secret_key()
 
@@ -149,9 +150,11 @@ def _load_demo(settings: Settings, host: str, port: int) -> None:
             # made, and never replacing one the person set themselves.
             password = random_token(12)
         hashed = await accounts.new_password(password) if password is not None else None
+        today = datetime.now(UTC).date()
+        shows = demo_shows(today=today)
         async with db.transaction() as conn:
             if await catalog_is_empty(conn):
-                await write_batch(conn, parse_document(demo_shows(), "demo catalog"))
+                await write_batch(conn, parse_document(shows, "demo catalog"))
                 loaded = True
             user = await accounts.find_user(conn, "demo")
             if user is None:
@@ -166,6 +169,8 @@ def _load_demo(settings: Settings, host: str, port: int) -> None:
                 if key["name"] == "serve --demo":
                     await accounts.revoke_key(conn, user_id, key["id"])
             new = await accounts.create_key(conn, secret, user_id, "serve --demo")
+            if loaded:
+                await seed_demo_user(conn, user_id, shows, today, int(datetime.now(UTC).timestamp()))
             return new.key, loaded, password
 
     key, loaded, password = _run_db(settings, load)
@@ -343,6 +348,37 @@ def cmd_user_set_password(args: argparse.Namespace) -> int:
     return 0
 
 
+DEFAULT_PUBLIC_URL = "http://localhost:8000"  # what `openmaze serve` answers at by default
+
+
+def cmd_user_links(args: argparse.Namespace) -> int:
+    """The user's personal URLs as one object, {kind: URL}; `--rotate KIND` first replaces
+    that kind's token (the old URL stops working). Without `--rotate` it is idempotent: the
+    tokens are derived, so the same URLs come back every time (openmaze.library.links)."""
+    from openmaze.library import links
+
+    settings = _settings(args)
+    secret = settings.resolved_secret_key()
+    base = settings.public_url or DEFAULT_PUBLIC_URL
+    if not settings.public_url:
+        print(f"warning: OPENMAZE_PUBLIC_URL is not set; links use {base}", file=sys.stderr)
+    now = int(datetime.now(UTC).timestamp())
+
+    async def make(conn: Conn) -> dict[str, str]:
+        user = await accounts.require_user(conn, args.username)
+        for kind in args.rotate or ():
+            await links.rotate_token(conn, secret, user["id"], kind, now)
+        return await links.links_for(conn, secret, user["id"], base, now)
+
+    found = _tx(settings, make)
+    if args.json:
+        _print_json(found)
+    else:
+        for kind, url in found.items():
+            print(f"{kind}: {url}")
+    return 0
+
+
 def cmd_key_create(args: argparse.Namespace) -> int:
     settings = _settings(args)
     secret = settings.resolved_secret_key()
@@ -456,6 +492,12 @@ def cmd_import_user(args: argparse.Namespace) -> int:
 # --- parser -----------------------------------------------------------------------------
 
 
+def _link_kinds() -> list[str]:
+    from openmaze.library.links import KINDS
+
+    return list(KINDS)
+
+
 def build_parser() -> argparse.ArgumentParser:
     db_flag = argparse.ArgumentParser(add_help=False)
     db_flag.add_argument("--database-url", help="sqlite:///PATH or postgresql://... (env OPENMAZE_DATABASE_URL)")
@@ -517,6 +559,11 @@ def build_parser() -> argparse.ArgumentParser:
     pw = user.add_parser("set-password", parents=[db_flag], help="set a web password (stdin or prompt)")
     pw.add_argument("username")
     pw.set_defaults(func=cmd_user_set_password)
+    ln = user.add_parser("links", parents=[db_flag], help="a user's personal URLs (iCal feed)")
+    ln.add_argument("username")
+    ln.add_argument("--json", action="store_true", help='print one object, {"ical": URL, ...}')
+    ln.add_argument("--rotate", action="append", choices=_link_kinds(), metavar="KIND", help="issue a new token first")
+    ln.set_defaults(func=cmd_user_links)
 
     key = sub.add_parser("key", help="API keys").add_subparsers(dest="key_command", required=True)
     kc = key.add_parser("create", parents=[db_flag], help="create a named API key")

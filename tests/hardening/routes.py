@@ -23,7 +23,7 @@ class Operation:
     path: str  # with {params}
     authenticated: bool
     premium: bool
-    web: bool  # an HTML account page (cookies and forms), not the JSON API
+    web: bool  # an HTML page (account or library: cookies and forms), not the JSON API
     int_params: tuple[str, ...] = ()  # path parameters declared as integers (ids)
 
     @property
@@ -59,7 +59,7 @@ def operations() -> list[Operation]:
                         route.path_format,
                         _depends_on(route.dependant, "current_user") or _depends_on(route.dependant, "premium_user"),
                         _depends_on(route.dependant, "premium_user"),
-                        route.endpoint.__module__.startswith("openmaze.web"),
+                        route.endpoint.__module__.startswith(("openmaze.web", "openmaze.library")),
                         _int_params(route.dependant),
                     )
                 )

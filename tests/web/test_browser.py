@@ -4,39 +4,19 @@ clicks Allow, the device's key works; the person revokes it and it stops working
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
+from tests.browser import ARTIFACTS, chromium
 from tests.conftest import ApiUser, LiveServer, start_server, stop_server
 from tests.pairing.support import PASSWORD
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DEVICE = "Kodi/21.0 (Linux) TVmaze scrobbler/1.3"
-
-
-def _install_chromium() -> None:
-    """Debian's package, never a browser download."""
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update"], check=True, capture_output=True, env=env, timeout=600)
-    subprocess.run(["apt-get", "install", "-y", "chromium"], check=True, capture_output=True, env=env, timeout=1200)
 
 
 @pytest.fixture
@@ -48,13 +28,8 @@ def carol(make_user: Callable[..., ApiUser]) -> ApiUser:
 def browser(server: LiveServer, carol: ApiUser) -> Iterator[Browser]:
     # Playwright's sync API keeps an event loop running on this thread while it is open,
     # so everything that uses asyncio.run (database set-up) must happen before it starts.
-    if not CHROMIUM.exists():
-        assert shutil.which("apt-get"), "Chromium is missing and apt-get is not available to install it"
-        _install_chromium()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

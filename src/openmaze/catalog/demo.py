@@ -1,7 +1,10 @@
 """The demo catalog: synthetic, deterministic, in TVmaze's public shape.
 
 About 50 shows with ~2,000 episodes (specials included), networks, web channels, people and
-external ids. Every name is made up. Ids live in ranges no real TVmaze object reaches soon
+external ids. Every name is made up. A few running shows (`CURRENT_SHOWS` of them) are moved
+in time so that their latest season airs around the day the catalog is made (some episodes
+recent, some upcoming), so a first run has something for up next, the calendar and the iCal
+feed; everything else is the same whatever the day. Ids live in ranges no real TVmaze object reaches soon
 (shows from 900001, episodes from 9000001, ...) so a later mirror of the real catalog does
 not overwrite demo objects that users have marked.
 """
@@ -72,6 +75,7 @@ _COUNTRIES = [
 ]
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 _HOST = "https://openmaze.invalid"
+CURRENT_SHOWS = 8
 
 
 def _networks() -> list[dict[str, Any]]:
@@ -117,8 +121,11 @@ def _person(rng: random.Random, pid: int) -> dict[str, Any]:
     }
 
 
-def demo_shows(count: int = 50, seed: int = 2026) -> list[dict[str, Any]]:
-    """The demo catalog as a list of show objects with embedded episodes and cast."""
+def demo_shows(count: int = 50, seed: int = 2026, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """The demo catalog as a list of show objects with embedded episodes and cast.
+
+    `today` (default: the current UTC date) is the day the current shows' seasons air around.
+    """
     rng = random.Random(seed)
     networks = _networks()
     webchannels = _webchannels()
@@ -208,7 +215,34 @@ def demo_shows(count: int = 50, seed: int = 2026) -> list[dict[str, Any]]:
                 "_embedded": {"episodes": episodes, "cast": cast},
             }
         )
+    # After every random draw, so the rest of the catalog does not depend on the day.
+    _move_to(shows, today or dt.datetime.now(dt.UTC).date())
     return shows
+
+
+def _move_to(shows: list[dict[str, Any]], today: dt.date) -> None:
+    """Shift whole running shows (every episode by the same number of days, so their order
+    and spacing stay as made) until the middle of their last season airs within three days
+    of `today`. The first two shows stay put: tests name them."""
+    running = [show for show in shows[2:] if show["status"] == "Running"][:CURRENT_SHOWS]
+    for j, show in enumerate(running):
+        episodes = show["_embedded"]["episodes"]
+        last_season = max(e["season"] for e in episodes)
+        regular = [e for e in episodes if e["season"] == last_season and e["number"] is not None]
+        middle = dt.date.fromisoformat(regular[len(regular) // 2]["airdate"])
+        shift = (today - middle) + dt.timedelta(days=j % 7 - 3)
+        for episode in episodes:
+            day = dt.date.fromisoformat(episode["airdate"]) + shift
+            episode["airdate"] = day.isoformat()
+            episode["airstamp"] = f"{day.isoformat()}T{episode['airtime'] or '00:00'}:00+00:00"
+        show["premiered"] = (dt.date.fromisoformat(show["premiered"]) + shift).isoformat()
+        show["schedule"]["days"] = [_DAYS[(middle + shift).weekday()]]
+
+
+def current_show_ids(shows: list[dict[str, Any]], today: dt.date, days: int = 10) -> list[int]:
+    """The shows with an episode airing within `days` of `today` (the demo user follows them)."""
+    low, high = (today - dt.timedelta(days=days)).isoformat(), (today + dt.timedelta(days=days)).isoformat()
+    return [show["id"] for show in shows if any(low <= e["airdate"] <= high for e in show["_embedded"]["episodes"])]
 
 
 def _episode(

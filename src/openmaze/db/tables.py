@@ -53,6 +53,8 @@ users = Table(
     Column("password_hash", String(255), nullable=True),
     Column("premium", SmallInteger, nullable=False, server_default="0"),
     Column("created_at", BigInteger, nullable=False),
+    # IANA name ("Europe/Berlin") the library pages show times in; NULL: not chosen yet (UTC).
+    Column("time_zone", String(64), nullable=True),
 )
 
 api_keys = Table(
@@ -68,6 +70,23 @@ api_keys = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("last_used_at", BigInteger, nullable=True),
     Column("revoked_at", BigInteger, nullable=True),
+)
+
+link_tokens = Table(
+    "link_tokens",
+    metadata,
+    # One personal link per user and kind ("ical"; media-server webhooks later). The token is
+    # derived, never stored: HMAC(server secret, kind, user id, rotation), so the same link can
+    # be shown again; only its keyed hash is kept, to find the user a request names.
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("rotation", Integer, nullable=False, server_default="0"),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", BigInteger, nullable=False),
+    # What the link last served (a content hash) and since when, so a feed can answer
+    # conditional requests with a Last-Modified that changes only when its content does.
+    Column("etag", String(64), nullable=True),
+    Column("changed_at", BigInteger, nullable=True),
 )
 
 web_sessions = Table(

@@ -3,6 +3,7 @@ and re-sending the email-address confirmation."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
@@ -29,6 +30,12 @@ _NOTICES = {
 }
 
 
+DashboardPanel = Callable[[Request, Session], Awaitable[dict[str, Any]]]
+DASHBOARD_PANELS: list[DashboardPanel] = []
+"""What packages above this one add to the dashboard's template context (the library: the
+iCal feed link), so the account pages never import them."""
+
+
 async def _dashboard(
     request: Request, session: Session, *, new_key: accounts.NewKey | None = None, status: int = 200
 ) -> Response:
@@ -36,6 +43,8 @@ async def _dashboard(
         keys = await accounts.list_keys(conn, session.user_id)
     notice = _NOTICES.get(request.query_params.get("done", ""))
     context: dict[str, Any] = {"title": "Your account", "keys": keys, "new_key": new_key, "notice": notice}
+    for panel in DASHBOARD_PANELS:
+        context.update(await panel(request, session))
     return render(request, "dashboard.html", context, session=session, status=status)
 
 

@@ -53,8 +53,10 @@ def render(
     session: Session | None = None,
     status: int = 200,
     headers: dict[str, str] | None = None,
+    engine: Jinja2Templates | None = None,
 ) -> Response:
-    """A page. Anonymous pages get a CSRF field (and its cookie) of their own."""
+    """A page. Anonymous pages get a CSRF field (and its cookie) of their own. `engine`: a
+    package's own templates (which may extend these), instead of the account pages'."""
     ctx: dict[str, Any] = {"session": session, "signup_enabled": services(request).settings.signup_enabled}
     new_cookie = None
     if session is not None:
@@ -62,7 +64,7 @@ def render(
     else:
         ctx["csrf_token"], new_cookie = anonymous_csrf(request)
     ctx.update(context or {})
-    response = templates.TemplateResponse(request, name, ctx, status_code=status, headers=headers)
+    response = (engine or templates).TemplateResponse(request, name, ctx, status_code=status, headers=headers)
     set_anonymous_cookie(request, response, new_cookie)
     return secure(response)
 

@@ -38,6 +38,7 @@ class Session:
     email_confirmed: bool
     premium: int
     csrf: str
+    time_zone: str | None = None  # IANA name the library pages show times in; None: UTC
 
     @property
     def premium_name(self) -> str:
@@ -62,7 +63,7 @@ async def load(conn: Conn, request: Request) -> Session | None:
     if not token:
         return None
     row = await conn.fetch_one(
-        "SELECT s.token_hash, s.user_id, s.csrf_token, u.username, u.email, u.email_confirmed, u.premium "
+        "SELECT s.token_hash, s.user_id, s.csrf_token, u.username, u.email, u.email_confirmed, u.premium, u.time_zone "
         "FROM web_sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = :h AND s.expires_at > :t",
         {"h": keyed_hash(services(request).secret, "session:" + token), "t": int(services(request).clock())},
     )
@@ -76,6 +77,7 @@ async def load(conn: Conn, request: Request) -> Session | None:
         email_confirmed=bool(row["email_confirmed"]),
         premium=row["premium"],
         csrf=row["csrf_token"],
+        time_zone=row["time_zone"],
     )
 
 
