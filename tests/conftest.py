@@ -262,7 +262,9 @@ def start_server(
                 return LiveServer(url, process, log_path)
         except httpx.HTTPError:
             time.sleep(0.1)
-    process.kill()
+    # SIGTERM, not SIGKILL: uvicorn's supervisor then stops its workers, which a killed
+    # supervisor leaves running (and busy) after the test.
+    stop_server(LiveServer(url, process, log_path))
     raise RuntimeError(f"server did not start:\n{log_path.read_text()}")
 
 

@@ -19,6 +19,7 @@ from openmaze import __version__
 from openmaze.auth import accounts
 from openmaze.auth.accounts import AccountError
 from openmaze.auth.secrets import random_token
+from openmaze.core.fields import ID
 from openmaze.db.database import Conn, Database, run_with_database
 from openmaze.settings import Settings
 
@@ -243,9 +244,10 @@ def cmd_catalog_sync(args: argparse.Namespace) -> int:
 
 
 def _show_id(text: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 2**31:
+    show_id = ID.value(text)
+    if show_id is None:
         raise argparse.ArgumentTypeError(f"not a show id: {text!r}")
-    return int(text)
+    return show_id
 
 
 class _ProgressReporter:

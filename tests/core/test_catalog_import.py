@@ -110,6 +110,17 @@ def test_invalid_json_and_wrong_top_level(database_url: str, tmp_path: Path) -> 
     assert result.returncode == 1 and "cannot read" in result.stderr
 
 
+def test_external_ids_that_cannot_be_ids_import_as_unknown() -> None:
+    from openmaze.catalog.importer import parse_document
+
+    externals = {"thetvdb": "\u00b2", "tvrage": " 12 ", "imdb": "tt\u00b2"}
+    (show,) = parse_document({"id": 5, "name": "X", "externals": externals, "weight": "\u00b2"}, "test").shows
+    assert (show["thetvdb_id"], show["tvrage_id"], show["imdb_id"], show["weight"]) == (None, 12, None, None)
+    big = {"thetvdb": 2**40, "tvrage": -1}
+    (show,) = parse_document({"id": 5, "name": "X", "externals": big}, "test").shows
+    assert (show["thetvdb_id"], show["tvrage_id"]) == (None, None)
+
+
 def test_imdb_ids_are_normalised() -> None:
     from openmaze.core.fields import IMDB_ID
 

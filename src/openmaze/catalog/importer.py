@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from openmaze.catalog.text import fold
-from openmaze.core.fields import IMDB_ID
+from openmaze.core.fields import ID, IMDB_ID, integer
 from openmaze.db.database import Conn, Database
 
 
@@ -65,7 +65,7 @@ def _require_id(obj: Any, source: str, path: str) -> int:
     if not isinstance(obj, dict):
         raise CatalogError(source, path, f"expected an object, found {type(obj).__name__}")
     value = obj.get("id")
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0 or value > 2**31 - 1:
+    if type(value) is not int or not ID.contains(value):
         raise CatalogError(source, f"{path}.id", "expected a positive integer id")
     return value
 
@@ -78,13 +78,8 @@ def _require_str(obj: dict[str, Any], key: str, source: str, path: str) -> str:
 
 
 def _opt_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
+    # The API's integer rule: "²" and other non-ASCII digits are not numbers (int() refuses them).
+    return integer(value)
 
 
 def add_show(batch: CatalogBatch, show: Any, source: str, path: str) -> None:
@@ -118,9 +113,10 @@ def add_show(batch: CatalogBatch, show: Any, source: str, path: str) -> None:
             "id": show_id,
             "name": name,
             "search_name": fold(name),
-            "thetvdb_id": _opt_int(externals.get("thetvdb")),
+            # An external id that cannot be one (not a number, beyond the column) is unknown.
+            "thetvdb_id": ID.value(externals.get("thetvdb")),
             "imdb_id": IMDB_ID.value(externals.get("imdb")),
-            "tvrage_id": _opt_int(externals.get("tvrage")),
+            "tvrage_id": ID.value(externals.get("tvrage")),
             "network_id": channel_ids["network"],
             "webchannel_id": channel_ids["webChannel"],
             "updated": _opt_int(show.get("updated")),

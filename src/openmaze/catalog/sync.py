@@ -36,6 +36,7 @@ from typing import Any, Literal, Protocol
 
 from openmaze.catalog.importer import CatalogError, parse_document, write_batch
 from openmaze.catalog.upstream import Upstream, UpstreamError
+from openmaze.core.fields import ID
 from openmaze.db.database import Conn, Database, in_list, list_param
 
 log = logging.getLogger("openmaze.sync")
@@ -267,7 +268,8 @@ class _Run:
         updates = await self.upstream.get_json("/updates/shows", {"since": since} if since else None)
         if not isinstance(updates, dict):
             raise UpstreamError("/updates/shows: expected an object of show id -> updated")
-        changed = {int(k): v for k, v in updates.items() if str(k).isdigit()}
+        # Keys are show ids as text; one that is not an id ("²", 2**40) is skipped, not a crash.
+        changed = {show_id: v for k, v in updates.items() if (show_id := ID.value(k)) is not None}
         async with self.db.read() as conn:
             local = await _local_updated(conn, list(changed))
             if scope == "followed":
