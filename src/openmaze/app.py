@@ -15,6 +15,7 @@ from openmaze import __version__
 from openmaze.auth.credentials import Authenticator
 from openmaze.catalog import schedule
 from openmaze.core.accesslog import AccessLog
+from openmaze.core.docs_pages import install_docs
 from openmaze.core.errors import install_error_handlers
 from openmaze.core.mail import Mailer
 from openmaze.core.middleware import BodySizeLimit, PathNormalizer
@@ -57,6 +58,8 @@ def create_app(
         description="A self-hostable implementation of the TVmaze Premium User API.",
         lifespan=lifespan,
         redirect_slashes=False,
+        docs_url=None,  # served by install_docs, with local scripts
+        redoc_url=None,
         **_telemetry_options(settings),
     )
     app.state.services = Services(
@@ -75,6 +78,7 @@ def create_app(
     )
 
     install_error_handlers(app)
+    install_docs(app)
     _include_routers(app, direct=not settings.telemetry)
     install_openapi(app)
 
