@@ -87,7 +87,8 @@ def test_an_existing_data_folder_in_the_current_folder_is_kept_with_a_notice(tmp
     old = folder(tmp_path, "old")
     legacy_url = f"sqlite:///{old / 'data' / 'openmaze.sqlite3'}"
     assert run(old, home, "migrate", "--database-url", legacy_url).returncode == 0
-    assert run(old, home, "user", "create", "bo", "--email", "bo@example.com", "--database-url", legacy_url).returncode == 0
+    created = run(old, home, "user", "create", "bo", "--email", "bo@example.com", "--database-url", legacy_url)
+    assert created.returncode == 0
     listed = run(old, home, "user", "list")
     assert listed.returncode == 0 and listed.stdout.startswith("bo "), listed.stderr
     notice = listed.stderr
