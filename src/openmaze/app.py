@@ -26,6 +26,7 @@ from openmaze.core.routing import RouteGroup
 from openmaze.core.services import Services
 from openmaze.db.database import Database, create_database
 from openmaze.settings import Settings
+from openmaze.web.pages import error_page
 
 log = logging.getLogger("openmaze")
 
@@ -77,7 +78,7 @@ def create_app(
         mailer=Mailer(settings.smtp_url, settings.mail_from),
     )
 
-    install_error_handlers(app)
+    install_error_handlers(app, html_page=error_page)
     install_docs(app)
     _include_routers(app, direct=not settings.telemetry)
     install_openapi(app)
