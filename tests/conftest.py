@@ -58,8 +58,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     dropped: list[pytest.Item] = []
     for item in items:
         if BACKEND == "postgres":
-            # The wheel test uses no test database: once, in the SQLite pass, is enough.
-            drop = item.get_closest_marker("wheel") is not None
+            # Tests that use no test database: once, in the SQLite pass, is enough.
+            drop = item.get_closest_marker("standalone") is not None
         else:
             drop = any(item.get_closest_marker(m) for m in POSTGRES_ONLY)
         (dropped if drop else keep).append(item)
