@@ -219,6 +219,18 @@ def demo() -> list[dict[str, Any]]:
     return demo_shows()
 
 
+def fresh_env(home: Path) -> dict[str, str]:
+    """The environment of someone with no openmaze configuration and an empty home folder:
+    no OPENMAZE_* variables, no XDG_* folders, so the data folder is
+    HOME/.local/share/openmaze (on Linux), as after a first install."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENMAZE_", "XDG_"))}
+    env["HOME"] = str(home)
+    return env
+
+
+DATA_FOLDER = Path(".local", "share", "openmaze")  # in HOME, for fresh_env
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -15,7 +15,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from openmaze.settings import Settings
-from tests.conftest import TEST_SECRET, free_port, run_sync
+from tests.conftest import DATA_FOLDER, TEST_SECRET, free_port, fresh_env, run_sync
 
 
 def openmaze(
@@ -117,8 +117,7 @@ def test_serve_demo_on_a_fresh_directory_answers_validate(tmp_path: Path) -> Non
     line; it says which database it uses and who can reach it."""
     port = free_port()
     home = tmp_path / "home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENMAZE_")}
-    env.update(HOME=str(home), XDG_DATA_HOME=str(home / "xdg"))
+    env = fresh_env(home)
     (tmp_path / "cwd").mkdir()
     proc = subprocess.Popen(
         [sys.executable, "-m", "openmaze", "serve", "--demo", "--port", str(port)],
@@ -128,7 +127,7 @@ def test_serve_demo_on_a_fresh_directory_answers_validate(tmp_path: Path) -> Non
         stderr=subprocess.STDOUT,
         text=True,
     )
-    data = home / "xdg" / "openmaze"
+    data = home / DATA_FOLDER
     try:
         key = password = None
         seen = []

@@ -3,7 +3,6 @@ database refuse a missing or unmigrated one in one line; an older ./data is kept
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,15 +10,14 @@ from pathlib import Path
 import pytest
 
 from openmaze.settings import Settings
+from tests.conftest import DATA_FOLDER, fresh_env
 
 
 def run(cwd: Path, home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENMAZE_")}
-    env.update(HOME=str(home), XDG_DATA_HOME=str(home / "xdg"))
     return subprocess.run(
         [sys.executable, "-m", "openmaze", *args],
         cwd=cwd,
-        env=env,
+        env=fresh_env(home),
         input=stdin,
         capture_output=True,
         text=True,
@@ -42,7 +40,7 @@ def test_the_database_is_the_same_from_any_folder(tmp_path: Path, home: Path) ->
     one, two = folder(tmp_path, "one"), folder(tmp_path, "two")
     created = run(one, home, "user", "create", "ann", "--email", "ann@example.com", "--premium", "3")
     assert created.returncode == 0, created.stderr
-    database = home / "xdg" / "openmaze" / "openmaze.sqlite3"
+    database = home / DATA_FOLDER / "openmaze.sqlite3"
     assert f"created a new database: sqlite:///{database}" in created.stderr
     listed = run(two, home, "user", "list", "--json")
     assert listed.returncode == 0, listed.stderr
@@ -68,7 +66,7 @@ def test_commands_that_use_a_database_refuse_a_missing_one(tmp_path: Path, home:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: no database at sqlite:///"), result.stderr
     assert "openmaze migrate" in lines[0]
-    assert not (home / "xdg" / "openmaze" / "openmaze.sqlite3").exists()  # none was created
+    assert not (home / DATA_FOLDER / "openmaze.sqlite3").exists()  # none was created
 
 
 def test_an_unmigrated_database_is_named_not_a_traceback(tmp_path: Path, home: Path) -> None:
@@ -93,7 +91,7 @@ def test_an_existing_data_folder_in_the_current_folder_is_kept_with_a_notice(tmp
     assert listed.returncode == 0 and listed.stdout.startswith("bo "), listed.stderr
     notice = listed.stderr
     assert notice.startswith(f"notice: using the database in {old / 'data'}")
-    assert f"OPENMAZE_DATA_DIR={old / 'data'}" in notice and f"{home / 'xdg' / 'openmaze'}" in notice
+    assert f"OPENMAZE_DATA_DIR={old / 'data'}" in notice and f"{home / DATA_FOLDER}" in notice
     # Elsewhere, the user's data folder, which has no database yet.
     assert run(folder(tmp_path, "elsewhere"), home, "user", "list").returncode == 1
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import DATA_FOLDER, free_port, fresh_env
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.standalone
@@ -45,8 +45,8 @@ def test_the_wheel_installs_and_serves_the_demo_outside_the_checkout(tmp_path: P
     home, cwd = tmp_path / "home", tmp_path / "elsewhere"
     home.mkdir()
     cwd.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENMAZE_", "PYTHON", "VIRTUAL_ENV"))}
-    env.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"), PATH=f"{bin_dir}{os.pathsep}{env['PATH']}")
+    env = {k: v for k, v in fresh_env(home).items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
     assert "--host" in _run(bin_dir / "openmaze", "serve", "--help", cwd=cwd, env=env).stdout
 
     port = free_port()
@@ -82,7 +82,7 @@ def test_the_wheel_installs_and_serves_the_demo_outside_the_checkout(tmp_path: P
         assert httpx.get(base + "/static/style.css").status_code == 200
         assert httpx.get(base + "/docs-assets/swagger-ui-bundle.js").status_code == 200
         assert httpx.get(base + "/shows/900001").json()["id"] == 900001  # the demo catalog
-        assert (home / "data" / "openmaze" / "openmaze.sqlite3").is_file()
+        assert (home / DATA_FOLDER / "openmaze.sqlite3").is_file()
         assert list(cwd.iterdir()) == []
     finally:
         proc.terminate()
