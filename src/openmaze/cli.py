@@ -72,7 +72,9 @@ def _require_schema(database_url: str) -> None:
         raise RuntimeError(f"cannot open the database {where}: {str(exc).splitlines()[0]}") from exc
     if revision is None:
         raise RuntimeError(f"the database {where} has no openmaze tables: {fix}")
-    if revision != migrate.head_revision():
+    # A revision this code does not know is a newer release's, which keeps older code working
+    # during a rolling upgrade (docs/deployment.md); an older one lacks what this code needs.
+    if revision != migrate.head_revision() and revision in migrate.known_revisions():
         raise RuntimeError(f"the database {where} is at an older revision ({revision}): run `openmaze migrate`")
 
 

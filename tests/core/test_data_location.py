@@ -106,3 +106,13 @@ def test_a_data_dir_setting_wins_and_is_made_absolute(tmp_path: Path, monkeypatc
     assert legacy.path == tmp_path / "data" and legacy.notice is not None
     url = Settings(data_dir=None).resolved_database_url()
     assert url == f"sqlite:///{tmp_path / 'data' / 'openmaze.sqlite3'}"
+
+
+def test_an_older_schema_asks_for_migrate(tmp_path: Path, home: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    from openmaze.db import migrate
+
+    migrate.upgrade(url, "0001")
+    result = run(folder(tmp_path, "cwd"), home, "user", "list", "--database-url", url)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: the database {url} is at an older revision (0001): run `openmaze migrate`"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,8 +15,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def planned(target: str, tmp_path: Path) -> str:
     """The commands `make TARGET` would run on a fresh clone (a virtualenv not made yet)."""
+    # Not the flags of a `make test` this suite may run under (they print directory changes).
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     result = subprocess.run(
-        ["make", "-n", target, f"VENV={tmp_path / 'venv'}"], cwd=ROOT, capture_output=True, text=True, timeout=30
+        ["make", "-n", "--no-print-directory", target, f"VENV={tmp_path / 'venv'}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
