@@ -33,7 +33,11 @@ def test_the_wheel_installs_and_serves_the_demo_outside_the_checkout(tmp_path: P
     # Copy the sources the build needs, so that the build leaves nothing in the checkout.
     src = tmp_path / "src"
     shutil.copytree(
-        ROOT, src, ignore=shutil.ignore_patterns(".venv", ".git", "*.egg-info", "build", "__pycache__", ".*_cache")
+        ROOT,
+        src,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", "*.egg-info", "build", "__pycache__", ".*_cache", "test-artifacts"
+        ),
     )
     _run(sys.executable, "-m", "pip", "wheel", src, "--no-deps", "--quiet", "-w", tmp_path / "dist")
     (wheel,) = (tmp_path / "dist").glob("openmaze-*.whl")

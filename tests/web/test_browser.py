@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from tests.conftest import ApiUser, LiveServer, start_server, stop_server
 from tests.pairing.support import PASSWORD
@@ -153,3 +153,25 @@ def test_every_page_fits_a_phone(browser: Browser, server: LiveServer, carol: Ap
     _fits(page, "not-found")
     context.close()
     device.close()
+
+
+@pytest.mark.parametrize(("page_path", "rendered"), [("/docs", ".swagger-ui .info .title"), ("/redoc", "h1")])
+def test_the_api_documentation_renders_without_internet(
+    browser: Browser, server: LiveServer, page_path: str, rendered: str
+) -> None:
+    context = browser.new_context()
+    elsewhere: list[str] = []
+
+    def only_this_server(route: Route) -> None:
+        if route.request.url.startswith(server.url):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_this_server)
+    page = context.new_page()
+    page.goto(server.url + page_path)
+    expect(page.locator(rendered).first).to_contain_text("openmaze", timeout=20_000)
+    assert elsewhere == []
+    context.close()
