@@ -424,7 +424,10 @@ def cmd_user_delete(args: argparse.Namespace) -> int:
     _require_schema(settings.resolved_database_url())
     if sys.stdin.isatty() and not args.yes:
         question = f"Delete {args.username} and all their follows, marks, votes, tags and keys? Type the username: "
-        answer = input(question)
+        try:
+            answer = input(question)
+        except EOFError:  # Ctrl-D: no answer is not a yes
+            answer = ""
         if answer.strip().lower() != args.username.lower():
             print("not deleted", file=sys.stderr)
             return 1

@@ -238,3 +238,31 @@ def test_postgres_without_secret_is_refused() -> None:
 
     with pytest.raises(RuntimeError, match="OPENMAZE_SECRET_KEY"):
         Settings(database_url="postgresql://u@h/db", secret_key="").resolved_secret_key()
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://om:s3cret@db.internal:5432/om", "postgresql://om:***@db.internal:5432/om"),
+        ("postgresql://om:p@ss@db/om?sslmode=require", "postgresql://om:***@db/om?sslmode=require"),
+        ("postgresql://om@db/om", "postgresql://om@db/om"),
+        ("sqlite:////home/me/.local/share/openmaze/openmaze.sqlite3", None),
+    ],
+)
+def test_database_urls_are_printed_without_their_password(url: str, shown: str | None) -> None:
+    from openmaze.db.database import display_url
+
+    assert display_url(url) == (shown or url)
+
+
+def test_serve_says_who_can_reach_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from openmaze import cli
+
+    monkeypatch.setattr(cli, "_lan_address", lambda: "192.168.1.20")
+    assert cli._display_host("0.0.0.0") == "192.168.1.20"
+    assert cli._display_host("127.0.0.1") == "localhost"
+    everyone = cli._listening("0.0.0.0", 8000, "http://192.168.1.20:8000")
+    assert "other devices on your network reach it at http://192.168.1.20:8000" in everyone
+    assert "anyone on that network" in everyone
+    local = cli._listening("127.0.0.1", 8000, "http://localhost:8000")
+    assert "this machine only" in local and "--host 0.0.0.0" in local
