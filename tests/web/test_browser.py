@@ -155,6 +155,13 @@ def test_every_page_fits_a_phone(browser: Browser, server: LiveServer, carol: Ap
     device.close()
 
 
+# Requests the pages may make to other hosts without needing them (checked: each fails quietly).
+COSMETIC = {
+    # ReDoc's "API docs by Redocly" logo in its sidebar; the <img> removes itself on error.
+    "https://cdn.redoc.ly/redoc/logo-mini.svg",
+}
+
+
 @pytest.mark.parametrize(("page_path", "rendered"), [("/docs", ".swagger-ui .info .title"), ("/redoc", "h1")])
 def test_the_api_documentation_renders_without_internet(
     browser: Browser, server: LiveServer, page_path: str, rendered: str
@@ -173,5 +180,5 @@ def test_the_api_documentation_renders_without_internet(
     page = context.new_page()
     page.goto(server.url + page_path)
     expect(page.locator(rendered).first).to_contain_text("openmaze", timeout=20_000)
-    assert elsewhere == []
+    assert [url for url in elsewhere if url not in COSMETIC] == []
     context.close()
