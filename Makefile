@@ -2,23 +2,38 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# Two stamps: `make run` installs only what running needs; the developer tools (pytest,
+# playwright, mypy...) come with `make install`, which `make test` and `make lint` use.
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 # bench/ arrives with the benchmarks issue; lint what exists.
 LINT_PATHS := src tests $(wildcard bench)
 
-.PHONY: install run test test-sqlite test-postgres lint bench fuzz clean
+.PHONY: install install-run run test test-sqlite test-postgres lint bench fuzz clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# pip's own progress is shown: on a fresh clone this is the slow step.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	@echo "installing openmaze and what it needs to run into $(VENV)"
+	$(BIN)/python -m pip install -e .
+	touch $@
+
+$(DEV_STAMP): $(RUN_STAMP)
+	@echo "installing the developer tools into $(VENV)"
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $@
 
-install: $(STAMP)
+install-run: $(RUN_STAMP)
 
-# The server on SQLite (./data/) with the demo catalog and a premium user `demo`.
-run: install
-	$(BIN)/openmaze serve --demo
+install: $(DEV_STAMP)
+
+# The server on SQLite (in the user's data folder, see docs/configuration.md) with the demo
+# catalog and a premium user `demo`. RUN_ARGS='--host 0.0.0.0' makes it reachable from a TV.
+run: install-run
+	$(BIN)/openmaze serve --demo $(RUN_ARGS)
 
 # The whole suite on SQLite, then again on PostgreSQL when OPENMAZE_TEST_POSTGRES_URL is set.
 test: install lint test-sqlite

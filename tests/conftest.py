@@ -54,13 +54,15 @@ POSTGRES_ONLY = ("postgres", "postgres_redis")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if BACKEND == "postgres":
-        return
     keep: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
-        needs_postgres = any(item.get_closest_marker(m) for m in POSTGRES_ONLY)
-        (dropped if needs_postgres else keep).append(item)
+        if BACKEND == "postgres":
+            # Tests that use no test database: once, in the SQLite pass, is enough.
+            drop = item.get_closest_marker("standalone") is not None
+        else:
+            drop = any(item.get_closest_marker(m) for m in POSTGRES_ONLY)
+        (dropped if drop else keep).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
@@ -215,6 +217,18 @@ UNKNOWN_ID = 123_456_789
 def demo() -> list[dict[str, Any]]:
     """The demo catalog as show objects (what the test database holds)."""
     return demo_shows()
+
+
+def fresh_env(home: Path) -> dict[str, str]:
+    """The environment of someone with no openmaze configuration and an empty home folder:
+    no OPENMAZE_* variables, no XDG_* folders, so the data folder is
+    HOME/.local/share/openmaze (on Linux), as after a first install."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENMAZE_", "XDG_"))}
+    env["HOME"] = str(home)
+    return env
+
+
+DATA_FOLDER = Path(".local", "share", "openmaze")  # in HOME, for fresh_env
 
 
 def free_port() -> int:

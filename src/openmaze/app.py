@@ -15,6 +15,7 @@ from openmaze import __version__
 from openmaze.auth.credentials import Authenticator
 from openmaze.catalog import schedule
 from openmaze.core.accesslog import AccessLog
+from openmaze.core.docs_pages import install_docs
 from openmaze.core.errors import install_error_handlers
 from openmaze.core.mail import Mailer
 from openmaze.core.middleware import BodySizeLimit, PathNormalizer
@@ -25,6 +26,7 @@ from openmaze.core.routing import allowed_methods, include_grouped
 from openmaze.core.services import Services
 from openmaze.db.database import Database, create_database
 from openmaze.settings import Settings
+from openmaze.web.pages import error_page
 
 log = logging.getLogger("openmaze")
 
@@ -59,6 +61,8 @@ def create_app(
         description="A self-hostable implementation of the TVmaze Premium User API.",
         lifespan=lifespan,
         redirect_slashes=False,
+        docs_url=None,  # served by install_docs, with local scripts
+        redoc_url=None,
         **_telemetry_options(settings),
     )
     app.state.services = Services(
@@ -76,7 +80,8 @@ def create_app(
         mailer=Mailer(settings.smtp_url, settings.mail_from),
     )
 
-    install_error_handlers(app, allowed_methods)
+    install_error_handlers(app, allowed_methods, html_page=error_page)
+    install_docs(app)
     _include_routers(app, direct=not settings.telemetry)
     install_openapi(app)
 

@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import getpass
 import os
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -18,10 +19,13 @@ import orjson
 from openmaze import __version__
 from openmaze.auth import accounts
 from openmaze.auth.accounts import AccountError
-from openmaze.auth.secrets import random_token
+from openmaze.auth.secrets import derived_key, random_token
 from openmaze.core.fields import ID
-from openmaze.db.database import Conn, Database, run_with_database
+from openmaze.db.database import Conn, Database, dialect_of, display_url, run_with_database, sqlite_path
 from openmaze.settings import Settings
+
+DEMO_EMAIL = "demo@openmaze.invalid"
+DEMO_KEY_NAME = "serve --demo"
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -29,16 +33,50 @@ def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings()
     if url:
         settings = settings.model_copy(update={"database_url": url})
+    notice = settings.data_location().notice
+    if notice:
+        print(f"notice: {notice}", file=sys.stderr)
     return settings
 
 
 def _migrate(database_url: str) -> str | None:
     """Upgrade to head; returns the head revision. Alembic is slow to import, so only the
-    commands that migrate pay for it."""
+    commands that migrate pay for it. Says so when it makes a new SQLite database: a second,
+    empty database made by mistake is then noticed at once."""
     from openmaze.db import migrate
 
+    new = dialect_of(database_url) == "sqlite" and not Path(sqlite_path(database_url)).exists()
     migrate.upgrade(database_url)
+    if new:
+        print(f"created a new database: {display_url(database_url)}", file=sys.stderr)
     return migrate.head_revision()
+
+
+def _require_schema(database_url: str) -> None:
+    """Commands that only use a database refuse one that is missing or not migrated, with
+    one line saying how to fix it: opening it would create an empty file (SQLite), and the
+    first query would end in a traceback about a missing table."""
+    from openmaze.db import migrate
+
+    fix = (
+        "run `openmaze migrate` (or `openmaze serve`) first, or point OPENMAZE_DATA_DIR or --database-url "
+        "at your database"
+    )
+    where = display_url(database_url)
+    if dialect_of(database_url) == "sqlite":
+        path = sqlite_path(database_url)
+        if path != ":memory:" and not Path(path).is_file():
+            raise RuntimeError(f"no database at {where}: {fix}")
+    try:
+        revision = migrate.current_revision(database_url)
+    except Exception as exc:  # any driver's connection error: one line, not a traceback
+        raise RuntimeError(f"cannot open the database {where}: {str(exc).splitlines()[0]}") from exc
+    if revision is None:
+        raise RuntimeError(f"the database {where} has no openmaze tables: {fix}")
+    # A revision this code does not know is a newer release's, which keeps older code working
+    # during a rolling upgrade (docs/deployment.md); an older one lacks what this code needs.
+    if revision != migrate.head_revision() and revision in migrate.known_revisions():
+        raise RuntimeError(f"the database {where} is at an older revision ({revision}): run `openmaze migrate`")
 
 
 def _run_db(settings: Settings, fn: Callable[[Database], Awaitable[Any]]) -> Any:
@@ -46,6 +84,8 @@ def _run_db(settings: Settings, fn: Callable[[Database], Awaitable[Any]]) -> Any
 
 
 def _tx(settings: Settings, fn: Callable[[Conn], Awaitable[Any]]) -> Any:
+    _require_schema(settings.resolved_database_url())
+
     async def in_tx(db: Database) -> Any:
         async with db.transaction() as conn:
             return await fn(conn)
@@ -68,7 +108,8 @@ def _print_json(obj: Any) -> None:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    print(f"database at revision {_migrate(settings.resolved_database_url())}")
+    url = settings.resolved_database_url()
+    print(f"database {display_url(url)} at revision {_migrate(url)}")
     return 0
 
 
@@ -78,9 +119,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from openmaze.core.accesslog import uvicorn_log_config
 
     settings = _settings(args)
-    # Workers are separate processes that build their settings from the environment.
+    # Workers are separate processes that build their settings from the environment; the
+    # data folder as resolved here, so that they cannot pick another one.
     if args.database_url:
         os.environ["OPENMAZE_DATABASE_URL"] = args.database_url
+    os.environ["OPENMAZE_DATA_DIR"] = str(settings.resolved_data_dir())
     if args.no_access_log:
         os.environ["OPENMAZE_ACCESS_LOG"] = "false"
     url = settings.resolved_database_url()
@@ -88,10 +131,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for warning in _worker_warnings(settings, args.workers):
         print(f"warning: {warning}", file=sys.stderr)
     _migrate(url)
+    base = f"http://{_display_host(args.host)}:{args.port}"
+    print(f"openmaze {__version__}, database: {display_url(url)}")
+    print(_listening(args.host, args.port, base))
     if args.demo:
-        _load_demo(settings, args.host, args.port)
+        _load_demo(settings, base, new_key=args.new_demo_key)
+    sys.stdout.flush()
     if not settings.public_url:
-        os.environ.setdefault("OPENMAZE_PUBLIC_URL", f"http://{_display_host(args.host)}:{args.port}")
+        os.environ.setdefault("OPENMAZE_PUBLIC_URL", base)
     uvicorn.run(
         "openmaze.app:serve_app",
         factory=True,
@@ -130,16 +177,64 @@ def _worker_warnings(settings: Settings, workers: int) -> list[str]:
     return warnings
 
 
+_ALL_INTERFACES = ("0.0.0.0", "::", "")
+
+
+def _lan_address() -> str | None:
+    """This machine's address on its network, as another device there would use it. A UDP
+    `connect` sends nothing: it only asks the kernel which interface it would route through."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never answered, never needed
+            address: str = probe.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
 def _display_host(host: str) -> str:
-    return "localhost" if host in ("0.0.0.0", "127.0.0.1", "::") else host
+    """The host name people should type: the LAN address when listening on all interfaces
+    (the pairing link is opened on a phone, not on this machine)."""
+    if host in _ALL_INTERFACES:
+        return _lan_address() or "localhost"
+    return "localhost" if host in ("127.0.0.1", "::1") else host
 
 
-def _load_demo(settings: Settings, host: str, port: int) -> None:
+def _listening(host: str, port: int, base: str) -> str:
+    if host in ("127.0.0.1", "::1", "localhost"):
+        return (
+            f"listening on {base} for this machine only; to use it from a TV, phone or another "
+            "computer, start it with --host 0.0.0.0"
+        )
+    if host in _ALL_INTERFACES:
+        return (
+            f"listening on all interfaces, port {port}: other devices on your network reach it at {base} "
+            "(so can anyone on that network: API keys and passwords guard the data; use HTTPS through "
+            "a reverse proxy beyond your home network)"
+        )
+    return f"listening on {base}"
+
+
+def _load_demo(settings: Settings, base: str, new_key: bool = False) -> None:
     from openmaze.catalog.demo import demo_shows
     from openmaze.catalog.importer import catalog_is_empty, parse_document, write_batch
     from openmaze.library.demo import seed_demo_user
 
     secret = settings.resolved_secret_key()
+
+    async def demo_key(conn: Conn, user_id: int) -> str:
+        """The demo key stays the same across restarts, so an app under development keeps
+        working. It is derived from the server secret and a generation number (the count
+        of demo keys made so far) rather than stored: re-derived, it is re-shown while still
+        active; revoked (or with --new-demo-key), the next generation replaces it."""
+        made = [k for k in await accounts.list_keys(conn, user_id, include_revoked=True) if k["name"] == DEMO_KEY_NAME]
+        current = derived_key(secret, f"demo:{user_id}:{len(made)}")
+        if made and not new_key and await accounts.find_key(conn, secret, user_id, current):
+            return current
+        for key in made:
+            await accounts.revoke_key(conn, user_id, key["id"])
+        fresh = derived_key(secret, f"demo:{user_id}:{len(made) + 1}")
+        return (await accounts.create_key(conn, secret, user_id, DEMO_KEY_NAME, key=fresh)).key
 
     async def load(db: Database) -> tuple[str, bool, str | None]:
         loaded = False
@@ -159,30 +254,28 @@ def _load_demo(settings: Settings, host: str, port: int) -> None:
                 loaded = True
             user = await accounts.find_user(conn, "demo")
             if user is None:
-                user_id = await accounts.create_user(conn, "demo", "demo@openmaze.invalid", premium=3, password=hashed)
+                user_id = await accounts.create_user(conn, "demo", DEMO_EMAIL, premium=3, password=hashed)
             else:
                 user_id = user["id"]
                 if hashed is not None and user["password_hash"] is None:
                     await accounts.set_password(conn, user_id, hashed)
-            # The key cannot be shown again once made, so each start makes a fresh one and
-            # retires the one the previous start printed.
-            for key in await accounts.list_keys(conn, user_id):
-                if key["name"] == "serve --demo":
-                    await accounts.revoke_key(conn, user_id, key["id"])
-            new = await accounts.create_key(conn, secret, user_id, "serve --demo")
             if loaded:
                 await seed_demo_user(conn, user_id, shows, today, int(datetime.now(UTC).timestamp()))
-            return new.key, loaded, password
+            return await demo_key(conn, user_id), loaded, password
 
     key, loaded, password = _run_db(settings, load)
-    base = f"http://{_display_host(host)}:{port}"
     if loaded:
-        print("Loaded the demo catalog (50 made-up shows).")
-    print(f"Demo user: demo   API key: {key}")
+        print("Loaded the demo catalog (50 made-up shows, ids from 900001).")
+    print(f"Demo user: demo (email {DEMO_EMAIL}, premium 3)   API key: {key}")
+    print("  the same key at every start on this data; a new one: openmaze serve --demo --new-demo-key")
     print(f"Try:  curl -u demo:{key} {base}/v1/auth/validate")
     if password is not None:
-        print(f"Account pages: {base}/login  (user demo, password {password}; shown only this once)")
-    sys.stdout.flush()
+        print(
+            f"Account pages: {base}/login  (user demo, password {password}; shown only this once; "
+            "to set another: openmaze user set-password demo)"
+        )
+    else:
+        print(f"Account pages: {base}/login  (user demo; forgot the password? openmaze user set-password demo)")
 
 
 def cmd_catalog_import(args: argparse.Namespace) -> int:
@@ -294,6 +387,13 @@ def cmd_user_create(args: argparse.Namespace) -> int:
         _print_json({"username": args.username, "apikey": key})
     else:
         print(f"created user {args.username}; API key (shown once): {key}")
+    if args.premium == 0:
+        # On stderr, so that --json output stays one object.
+        print(
+            f"note: {args.username} has premium 0: scrobbling and pairing work, but /v1/user/* answers 403. "
+            f"To allow it: openmaze user set-premium {args.username} 3",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -325,7 +425,20 @@ def cmd_user_set_premium(args: argparse.Namespace) -> int:
 
 
 def cmd_user_delete(args: argparse.Namespace) -> int:
-    _tx(_settings(args), lambda conn: accounts.delete_user(conn, args.username))
+    settings = _settings(args)
+    # A person at a terminal confirms by typing the name; scripts (no terminal) and --yes
+    # do not ask, so tools that drive this command keep working.
+    _require_schema(settings.resolved_database_url())
+    if sys.stdin.isatty() and not args.yes:
+        question = f"Delete {args.username} and all their follows, marks, votes, tags and keys? Type the username: "
+        try:
+            answer = input(question)
+        except EOFError:  # Ctrl-D: no answer is not a yes
+            answer = ""
+        if answer.strip().lower() != args.username.lower():
+            print("not deleted", file=sys.stderr)
+            return 1
+    _tx(settings, lambda conn: accounts.delete_user(conn, args.username))
     print(f"deleted user {args.username} and all their data")
     return 0
 
@@ -500,37 +613,91 @@ def _link_kinds() -> list[str]:
     return list(KINDS)
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Each option's help ends with its default, unless it has none worth saying (flags, or
+    a default the help line explains itself)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (
+            "%(default)" not in text
+            and "default" not in text
+            and action.option_strings
+            and action.default not in (None, False, argparse.SUPPRESS)
+        ):
+            text += " (default: %(default)s)"
+        return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     db_flag = argparse.ArgumentParser(add_help=False)
-    db_flag.add_argument("--database-url", help="sqlite:///PATH or postgresql://... (env OPENMAZE_DATABASE_URL)")
+    db_flag.add_argument(
+        "--database-url",
+        help="sqlite:///PATH or postgresql://... (env OPENMAZE_DATABASE_URL; default: openmaze.sqlite3 in "
+        "the data folder, OPENMAZE_DATA_DIR, by default the user's data folder, e.g. ~/.local/share/openmaze)",
+    )
+    json_help = "print JSON instead of text"
 
-    parser = argparse.ArgumentParser(prog="openmaze", description="A self-hostable TVmaze Premium User API.")
+    parser = argparse.ArgumentParser(
+        prog="openmaze", description="A self-hostable TVmaze Premium User API.", formatter_class=_HelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"openmaze {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = sub.add_parser("serve", parents=[db_flag], help="run the HTTP server (migrates first)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    def command(group: Any, name: str, help: str, **kwargs: Any) -> argparse.ArgumentParser:
+        made: argparse.ArgumentParser = group.add_parser(
+            name, help=help, description=kwargs.pop("description", help), formatter_class=_HelpFormatter, **kwargs
+        )
+        return made
+
+    serve = command(
+        sub,
+        "serve",
+        "run the HTTP server (migrates the database first)",
+        parents=[db_flag],
+        description="Run the HTTP server. It migrates the database first and prints which one it uses.",
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on; the default reaches this machine only. 0.0.0.0: every device on "
+        "your network (a TV, a phone) can reach it, and so can anyone on that network "
+        "(default: %(default)s)",
+    )
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (use PostgreSQL for several)")
-    serve.add_argument("--demo", action="store_true", help="load the demo catalog and a premium user 'demo'")
-    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
-    serve.add_argument("--no-access-log", action="store_true")
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help=f"load the demo catalog (if the catalog is empty) and a premium user 'demo' ({DEMO_EMAIL}); "
+        "prints its API key, the same at every start",
+    )
+    serve.add_argument("--new-demo-key", action="store_true", help="with --demo: revoke the demo key, print a new one")
+    serve.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"], help="log detail"
+    )
+    serve.add_argument("--no-access-log", action="store_true", help="no log line per request (OPENMAZE_ACCESS_LOG)")
     serve.add_argument("--graceful-timeout", type=int, default=30, help="seconds to drain requests on SIGTERM")
     serve.set_defaults(func=cmd_serve)
 
-    sub.add_parser("migrate", parents=[db_flag], help="create or upgrade the schema").set_defaults(func=cmd_migrate)
+    command(sub, "migrate", "create or upgrade the database schema", parents=[db_flag]).set_defaults(func=cmd_migrate)
 
-    catalog = sub.add_parser("catalog", help="the show catalog").add_subparsers(dest="catalog_command", required=True)
-    imp = catalog.add_parser("import", parents=[db_flag], help="import TVmaze-shaped show JSON files")
-    imp.add_argument("files", nargs="+", metavar="FILE")
+    catalog = command(sub, "catalog", "the show catalog").add_subparsers(
+        dest="catalog_command", required=True, metavar="COMMAND"
+    )
+    imp = command(catalog, "import", "import TVmaze-shaped show JSON files", parents=[db_flag])
+    imp.add_argument("files", nargs="+", metavar="FILE", help="JSON file: one show, a list of shows, or a dump")
     imp.set_defaults(func=cmd_catalog_import)
-    sync = catalog.add_parser(
+    sync = command(
+        catalog,
         "sync",
+        "mirror shows (episodes, cast, people) from TVmaze or a compatible upstream",
         parents=[db_flag],
-        help="mirror shows (episodes, cast, people) from TVmaze or a compatible upstream",
         description="Without a selection, refreshes the shows already in the catalog that changed upstream.",
     )
-    sync.add_argument("--upstream", help="upstream base URL (env OPENMAZE_SYNC_UPSTREAM; default TVmaze)")
+    sync.add_argument(
+        "--upstream", help="upstream base URL (env OPENMAZE_SYNC_UPSTREAM; default https://api.tvmaze.com)"
+    )
     which = sync.add_mutually_exclusive_group()
     which.add_argument("--shows", nargs="+", type=_show_id, metavar="ID", help="fetch these shows")
     which.add_argument("--all", action="store_true", help="mirror the whole upstream catalog (resumable)")
@@ -538,28 +705,35 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--force", action="store_true", help="take over the lock of a sync that was killed")
     sync.set_defaults(func=cmd_catalog_sync)
 
-    user = sub.add_parser("user", help="accounts").add_subparsers(dest="user_command", required=True)
-    create = user.add_parser("create", parents=[db_flag], help="create a user and their first API key")
-    create.add_argument("username")
-    create.add_argument("--email", required=True)
-    create.add_argument("--premium", type=int, default=0, choices=[0, 1, 2, 3])
+    user = command(sub, "user", "accounts").add_subparsers(dest="user_command", required=True, metavar="COMMAND")
+    create = command(user, "create", "create a user and their first API key", parents=[db_flag])
+    create.add_argument("username", help="the login name (also the API's Basic-auth user name)")
+    create.add_argument("--email", required=True, help="email address (device pairing asks for it)")
+    create.add_argument(
+        "--premium",
+        type=int,
+        default=0,
+        choices=[0, 1, 2, 3],
+        help="premium level: 1-3 may use /v1/user/*; 0 may only scrobble and pair (default: %(default)s)",
+    )
     create.add_argument("--json", action="store_true", help='print {"username": ..., "apikey": ...}')
     create.add_argument("--password-stdin", action="store_true", help="read a web password from stdin")
     create.add_argument("--unconfirmed", action="store_true", help="leave the email address unconfirmed")
     create.add_argument("--key-name", default="cli", help="name of the first API key")
     create.set_defaults(func=cmd_user_create)
-    lst = user.add_parser("list", parents=[db_flag], help="list users")
-    lst.add_argument("--json", action="store_true")
+    lst = command(user, "list", "list users", parents=[db_flag])
+    lst.add_argument("--json", action="store_true", help=json_help)
     lst.set_defaults(func=cmd_user_list)
-    sp = user.add_parser("set-premium", parents=[db_flag], help="set a user's premium level")
-    sp.add_argument("username")
-    sp.add_argument("level", type=int, choices=[0, 1, 2, 3])
+    sp = command(user, "set-premium", "set a user's premium level", parents=[db_flag])
+    sp.add_argument("username", help="the user")
+    sp.add_argument("level", type=int, choices=[0, 1, 2, 3], help="0 (no /v1/user access) to 3")
     sp.set_defaults(func=cmd_user_set_premium)
-    dl = user.add_parser("delete", parents=[db_flag], help="delete a user and all their data")
-    dl.add_argument("username")
+    dl = command(user, "delete", "delete a user and all their data", parents=[db_flag])
+    dl.add_argument("username", help="the user")
+    dl.add_argument("--yes", action="store_true", help="do not ask for confirmation on a terminal")
     dl.set_defaults(func=cmd_user_delete)
-    pw = user.add_parser("set-password", parents=[db_flag], help="set a web password (stdin or prompt)")
-    pw.add_argument("username")
+    pw = command(user, "set-password", "set a web password (prompted twice, or one line on stdin)", parents=[db_flag])
+    pw.add_argument("username", help="the user")
     pw.set_defaults(func=cmd_user_set_password)
     ln = user.add_parser("links", parents=[db_flag], help="a user's personal URLs (iCal feed)")
     ln.add_argument("username")
@@ -567,28 +741,28 @@ def build_parser() -> argparse.ArgumentParser:
     ln.add_argument("--rotate", action="append", choices=_link_kinds(), metavar="KIND", help="issue a new token first")
     ln.set_defaults(func=cmd_user_links)
 
-    key = sub.add_parser("key", help="API keys").add_subparsers(dest="key_command", required=True)
-    kc = key.add_parser("create", parents=[db_flag], help="create a named API key")
-    kc.add_argument("username")
-    kc.add_argument("--name", default="API key")
-    kc.add_argument("--json", action="store_true")
+    key = command(sub, "key", "API keys").add_subparsers(dest="key_command", required=True, metavar="COMMAND")
+    kc = command(key, "create", "create a named API key", parents=[db_flag])
+    kc.add_argument("username", help="the user")
+    kc.add_argument("--name", default="API key", help="a name to tell the key apart")
+    kc.add_argument("--json", action="store_true", help=json_help)
     kc.set_defaults(func=cmd_key_create)
-    kl = key.add_parser("list", parents=[db_flag], help="list a user's keys")
-    kl.add_argument("username")
+    kl = command(key, "list", "list a user's keys", parents=[db_flag])
+    kl.add_argument("username", help="the user")
     kl.add_argument("--all", action="store_true", help="include revoked keys")
-    kl.add_argument("--json", action="store_true")
+    kl.add_argument("--json", action="store_true", help=json_help)
     kl.set_defaults(func=cmd_key_list)
-    kr = key.add_parser("revoke", parents=[db_flag], help="revoke a key by id")
-    kr.add_argument("username")
-    kr.add_argument("key_id", type=int)
+    kr = command(key, "revoke", "revoke a key by id", parents=[db_flag])
+    kr.add_argument("username", help="the user")
+    kr.add_argument("key_id", type=int, help="the key's id (see `openmaze key list`)")
     kr.set_defaults(func=cmd_key_revoke)
 
-    ex = sub.add_parser("export", parents=[db_flag], help="write all of a user's data as JSON")
-    ex.add_argument("username")
+    ex = command(sub, "export", "write all of a user's data as JSON", parents=[db_flag])
+    ex.add_argument("username", help="the user")
     ex.add_argument("--output", "-o", help="file to write (default: stdout)")
     ex.set_defaults(func=cmd_export)
-    im = sub.add_parser(
-        "import-user", parents=[db_flag], help="merge an `openmaze export` file into a user's data (idempotent)"
+    im = command(
+        sub, "import-user", "merge an `openmaze export` file into a user's data (idempotent)", parents=[db_flag]
     )
     im.add_argument("file", metavar="FILE", help="export file, or - for stdin")
     im.add_argument("--username", help="import into this user (default: the user named in the file)")

@@ -7,13 +7,31 @@ from __future__ import annotations
 
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import platformdirs
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_DATA_DIR = Path("data")
+# Where openmaze kept its data before it had a per-user data folder: `./data` relative to
+# wherever the command ran. A database found there is still used (see `data_location`).
+LEGACY_DATA_DIR = Path("data")
+DATABASE_FILE = "openmaze.sqlite3"
+
+
+def platform_data_dir() -> Path:
+    """The user's data folder for openmaze (Linux: `$XDG_DATA_HOME/openmaze`, by default
+    `~/.local/share/openmaze`; macOS: `~/Library/Application Support/openmaze`; Windows:
+    `%LOCALAPPDATA%\\openmaze`): the same whatever folder a command runs in."""
+    return platformdirs.user_data_path("openmaze", appauthor=False)
+
+
+@dataclass(frozen=True)
+class DataLocation:
+    path: Path
+    notice: str | None  # what to tell the person about this choice, if anything
 
 
 class Settings(BaseSettings):
@@ -30,7 +48,12 @@ class Settings(BaseSettings):
         description="PostgreSQL connection pool: openmaze's own (less CPU per query), or asyncpg's "
         "create_pool, the fallback should the own pool misbehave",
     )
-    data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="Where the default SQLite file and secret live")
+    data_dir: Path | None = Field(
+        default=None,
+        description="Folder of the default SQLite file and the generated secret. Empty: the user's data "
+        "folder (Linux: ~/.local/share/openmaze, or $XDG_DATA_HOME/openmaze), whatever folder openmaze runs "
+        "in; an existing ./data/openmaze.sqlite3 in the current folder is used instead, with a notice",
+    )
     secret_key: str = Field(
         default="",
         description="Key for hashing API keys and tokens. Required with PostgreSQL (all workers "
@@ -114,10 +137,33 @@ class Settings(BaseSettings):
     # public catalog API
     public_cache_seconds: int = Field(default=300, description="Cache-Control max-age of public catalog responses")
 
+    def data_location(self) -> DataLocation:
+        """The data folder, absolute. Relative paths would make the database depend on the
+        folder a command runs in: `user list` elsewhere would find no users, `serve`
+        elsewhere would start a second, empty database."""
+        if self.data_dir is not None:
+            return DataLocation(self.data_dir.expanduser().absolute(), None)
+        platform = platform_data_dir()
+        legacy = LEGACY_DATA_DIR.absolute()
+        # Older versions kept the data in ./data. Abandoning it silently would look like
+        # lost data, so it stays in use, with a notice saying how to make it permanent.
+        if (legacy / DATABASE_FILE).is_file() and legacy != platform:
+            notice = (
+                f"using the database in {legacy} because it exists in the current folder; openmaze's "
+                f"default data folder is now {platform}, the same from any folder. To keep this one, "
+                f"set OPENMAZE_DATA_DIR={legacy}, or stop openmaze and move it: "
+                f"mkdir -p {platform} && mv {legacy}/* {platform}/"
+            )
+            return DataLocation(legacy, notice)
+        return DataLocation(platform, None)
+
+    def resolved_data_dir(self) -> Path:
+        return self.data_location().path
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'openmaze.sqlite3').as_posix()}"
+        return f"sqlite:///{(self.resolved_data_dir() / DATABASE_FILE).as_posix()}"
 
     def resolved_secret_key(self) -> bytes:
         """The HMAC key. Refuses to invent one where workers could disagree about it."""
@@ -130,7 +176,7 @@ class Settings(BaseSettings):
                 "API keys with the same secret. Generate one with: python -c 'import secrets; "
                 "print(secrets.token_urlsafe(48))'"
             )
-        path = self.data_dir / "secret.key"
+        path = self.resolved_data_dir() / "secret.key"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

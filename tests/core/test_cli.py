@@ -14,7 +14,8 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import TEST_SECRET, free_port
+from openmaze.settings import Settings
+from tests.conftest import DATA_FOLDER, TEST_SECRET, free_port, fresh_env, run_sync
 
 
 def openmaze(
@@ -111,32 +112,42 @@ def test_migrate_on_an_empty_database(tmp_path: Path) -> None:
 
 
 def test_serve_demo_on_a_fresh_directory_answers_validate(tmp_path: Path) -> None:
-    """`openmaze serve --demo` with no configuration at all: SQLite under ./data, a
-    generated secret, the demo catalog, a premium user `demo`, and a working curl line."""
+    """`openmaze serve --demo` with no configuration at all: SQLite in the user's data
+    folder, a generated secret, the demo catalog, a premium user `demo`, and a working curl
+    line; it says which database it uses and who can reach it."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENMAZE_")}
+    home = tmp_path / "home"
+    env = fresh_env(home)
+    (tmp_path / "cwd").mkdir()
     proc = subprocess.Popen(
         [sys.executable, "-m", "openmaze", "serve", "--demo", "--port", str(port)],
-        cwd=tmp_path,
+        cwd=tmp_path / "cwd",
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    data = home / DATA_FOLDER
     try:
         key = password = None
+        seen = []
         deadline = time.monotonic() + 60
         assert proc.stdout is not None
         while time.monotonic() < deadline and password is None:
             line = proc.stdout.readline()
+            seen.append(line)
             match = re.search(r"curl -u demo:(\S+) http://localhost:(\d+)/v1/auth/validate", line)
             if match:
                 key = match.group(1)
             match = re.search(r"/login +\(user demo, password (\S+);", line)
             if match:
                 password = match.group(1)
+        output = "".join(seen)
         assert key is not None, "serve --demo printed no curl line"
         assert password is not None, "serve --demo printed no web password"
+        assert f"database: sqlite:///{data / 'openmaze.sqlite3'}" in output
+        assert f"listening on http://localhost:{port} for this machine only" in output and "--host 0.0.0.0" in output
+        assert "demo@openmaze.invalid" in output and "openmaze user set-password demo" in output
         for _ in range(100):
             try:
                 r = httpx.get(f"http://127.0.0.1:{port}/v1/auth/validate", auth=("demo", key))
@@ -144,11 +155,74 @@ def test_serve_demo_on_a_fresh_directory_answers_validate(tmp_path: Path) -> Non
             except httpx.HTTPError:
                 time.sleep(0.1)
         assert r.status_code == 200 and r.json() == {"premium": 3}
-        assert (tmp_path / "data" / "openmaze.sqlite3").exists()
-        assert oct((tmp_path / "data" / "secret.key").stat().st_mode & 0o777) == "0o600"
+        assert (data / "openmaze.sqlite3").exists()
+        assert oct((data / "secret.key").stat().st_mode & 0o777) == "0o600"
+        assert not (tmp_path / "cwd" / "data").exists()
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_the_demo_key_survives_restarts_until_a_new_one_is_asked_for(
+    settings: Settings, client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openmaze.cli import _load_demo
+
+    def start(new_key: bool = False) -> str:
+        _load_demo(settings, "http://localhost:8000", new_key=new_key)
+        out = capsys.readouterr().out
+        match = re.search(r"API key: (omk_\w+)", out)
+        assert match, out
+        assert "demo@openmaze.invalid" in out and "openmaze user set-password demo" in out
+        return match.group(1)
+
+    def valid(key: str) -> int:
+        client.app.state.services.authenticator.forget_user(1)  # type: ignore[attr-defined]
+        return client.get("/v1/auth/validate", auth=("demo", key)).status_code
+
+    first = start()
+    assert start() == first and valid(first) == 200
+    fresh = start(new_key=True)
+    assert fresh != first and valid(fresh) == 200 and valid(first) == 401
+    assert start() == fresh
+    # Nothing stored in clear: the key appears nowhere in the database.
+    rows = run_sync(settings.resolved_database_url(), lambda conn: conn.fetch_all("SELECT * FROM api_keys"))
+    assert fresh not in repr([dict(r) for r in rows])
+    listed = [r for r in rows if r["name"] == "serve --demo"]
+    assert [r["revoked_at"] is None for r in listed] == [False, True]
+
+
+def test_every_command_and_option_has_a_help_line() -> None:
+    import argparse
+
+    from openmaze.cli import build_parser
+
+    missing = []
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                helps = {a.dest: a.help for a in action._choices_actions}
+                for name, child in action.choices.items():
+                    if not helps.get(name):
+                        missing.append(f"{path} {name}")
+                    walk(child, f"{path} {name}")
+            elif not action.help:
+                missing.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+            elif action.option_strings and action.default not in (None, False, argparse.SUPPRESS):
+                text = parser._get_formatter()._expand_help(action)
+                assert f"default: {action.default}" in text, (path, text)
+
+    walk(build_parser(), "openmaze")
+    assert missing == []
+
+
+def test_user_create_says_when_the_user_cannot_use_the_user_api(database_url: str) -> None:
+    result = openmaze(database_url, "user", "create", "ivy", "--email", "ivy@example.com", "--json")
+    assert result.returncode == 0 and json.loads(result.stdout)["username"] == "ivy"
+    assert "premium 0" in result.stderr and "openmaze user set-premium ivy 3" in result.stderr
+    gold = openmaze(database_url, "user", "create", "jo", "--email", "jo@example.com", "--premium", "3")
+    assert "premium" not in gold.stderr
 
 
 @pytest.mark.parametrize("url", ["postgresql://u@h:5432/db", "postgres://u@h/db", "postgresql+asyncpg://u@h/db"])
@@ -164,3 +238,31 @@ def test_postgres_without_secret_is_refused() -> None:
 
     with pytest.raises(RuntimeError, match="OPENMAZE_SECRET_KEY"):
         Settings(database_url="postgresql://u@h/db", secret_key="").resolved_secret_key()
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://om:s3cret@db.internal:5432/om", "postgresql://om:***@db.internal:5432/om"),
+        ("postgresql://om:p@ss@db/om?sslmode=require", "postgresql://om:***@db/om?sslmode=require"),
+        ("postgresql://om@db/om", "postgresql://om@db/om"),
+        ("sqlite:////home/me/.local/share/openmaze/openmaze.sqlite3", None),
+    ],
+)
+def test_database_urls_are_printed_without_their_password(url: str, shown: str | None) -> None:
+    from openmaze.db.database import display_url
+
+    assert display_url(url) == (shown or url)
+
+
+def test_serve_says_who_can_reach_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from openmaze import cli
+
+    monkeypatch.setattr(cli, "_lan_address", lambda: "192.168.1.20")
+    assert cli._display_host("0.0.0.0") == "192.168.1.20"
+    assert cli._display_host("127.0.0.1") == "localhost"
+    everyone = cli._listening("0.0.0.0", 8000, "http://192.168.1.20:8000")
+    assert "other devices on your network reach it at http://192.168.1.20:8000" in everyone
+    assert "anyone on that network" in everyone
+    local = cli._listening("127.0.0.1", 8000, "http://localhost:8000")
+    assert "this machine only" in local and "--host 0.0.0.0" in local

@@ -138,3 +138,16 @@ def test_set_password_on_a_terminal_refuses_differing_passwords(
     assert term.finish() == 1
     assert "the passwords differ" in term.screen
     assert login(pclient, "max").status_code == 401
+
+
+def test_delete_on_a_terminal_asks_for_the_username(pclient: TestClient, database_url: str, tmp_path: Path) -> None:
+    assert openmaze(database_url, tmp_path, "user", "create", "ned", "--email", "ned@example.com").returncode == 0
+    term = Terminal(["user", "delete", "ned"], _env(database_url, tmp_path))
+    term.expect("Type the username: ")
+    term.type("nope")
+    assert term.finish() == 1 and "not deleted" in term.screen
+    term = Terminal(["user", "delete", "ned"], _env(database_url, tmp_path))
+    term.expect("Type the username: ")
+    term.type("ned")
+    assert term.finish() == 0 and "deleted user ned" in term.screen
+    assert login(pclient, "ned").status_code == 401

@@ -147,3 +147,47 @@ def test_password_change_needs_the_csrf_token(web: TestClient, make_client: Call
     r = web.post("/account/password", data={"current": PASSWORD, "password": "abcdefgh1", "password2": "abcdefgh1"})
     assert r.status_code == 403
     assert login(make_client(), "carol", PASSWORD).status_code == 303
+
+
+def test_a_new_key_is_shown_after_a_redirect_and_a_reload_makes_no_other(
+    web: TestClient, carol: ApiUser, database_url: str
+) -> None:
+    page = web.get("/account")
+    r = web.post("/account/keys", data={"name": "Phone", "csrf_token": csrf_of(page.text)}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/account/keys/new"
+    nonce = web.cookies.get("openmaze_new_key")
+    assert nonce
+    shown = web.get("/account/keys/new")
+    key = re.search(r'<code id="new-key">([^<]+)</code>', shown.text)
+    assert shown.status_code == 200 and key is not None
+    assert key.group(1) != nonce and key.group(1) not in r.headers.get("set-cookie", "")
+    assert web.get("/v1/auth/validate", auth=("carol", key.group(1))).json() == {"premium": 2}
+    # A reload: the key is not shown again, and no other key is made.
+    again = web.get("/account/keys/new")
+    assert again.status_code == 200 and key.group(1) not in again.text
+    assert "shown only once" in again.text
+    assert len(_key_ids(database_url, carol.id)) == 2
+    # Nor is the key stored anywhere in clear.
+    rows = run_sync(database_url, lambda conn: conn.fetch_all("SELECT * FROM api_keys"))
+    assert key.group(1) not in repr([dict(row) for row in rows])
+
+
+def test_revoking_asks_first_on_a_page_of_its_own(web: TestClient, carol: ApiUser, database_url: str) -> None:
+    (key_id,) = _key_ids(database_url, carol.id)
+    dashboard = web.get("/account").text
+    assert f'href="/account/keys/{key_id}/revoke"' in dashboard
+    assert f'action="/account/keys/{key_id}/revoke"' not in dashboard  # no one-click revoke
+    confirm = web.get(f"/account/keys/{key_id}/revoke")
+    assert confirm.status_code == 200 and "Revoke the key test?" in confirm.text
+    assert _key_ids(database_url, carol.id) == [key_id]  # asking changed nothing
+    r = web.post(f"/account/keys/{key_id}/revoke", data={"csrf_token": csrf_of(confirm.text)}, follow_redirects=False)
+    assert r.status_code == 303 and _key_ids(database_url, carol.id) == []
+
+
+@pytest.mark.parametrize("key_id", ["999999", "0", "99999999999999999999999", "x"])
+def test_the_revoke_page_of_a_key_that_is_not_yours_is_not_found(
+    web: TestClient, alice: ApiUser, database_url: str, key_id: str
+) -> None:
+    assert web.get(f"/account/keys/{key_id}/revoke").status_code == 404
+    (alice_key,) = _key_ids(database_url, alice.id)
+    assert web.get(f"/account/keys/{alice_key}/revoke").status_code == 404

@@ -116,15 +116,24 @@ async def delete_user(conn: Conn, username: str) -> None:
     await conn.execute("DELETE FROM users WHERE id = :id", {"id": user["id"]})
 
 
-async def create_key(conn: Conn, secret: bytes, user_id: int, name: str) -> NewKey:
+async def create_key(conn: Conn, secret: bytes, user_id: int, name: str, key: str | None = None) -> NewKey:
+    """`key`: a key made by `derived_key` (default: a random one)."""
     name = name.strip()[:128] or "API key"
-    key = new_api_key()
+    key = key or new_api_key()
     key_id: int = await conn.fetch_val(
         "INSERT INTO api_keys (user_id, name, key_hash, key_prefix, created_at) "
         "VALUES (:u, :n, :h, :p, :t) RETURNING id",
         {"u": user_id, "n": name, "h": keyed_hash(secret, key), "p": display_prefix(key), "t": int(time.time())},
     )
     return NewKey(id=key_id, name=name, key=key)
+
+
+async def find_key(conn: Conn, secret: bytes, user_id: int, key: str) -> Any | None:
+    """This user's active key that is `key` (its id and name), if any."""
+    return await conn.fetch_one(
+        "SELECT id, name FROM api_keys WHERE user_id = :u AND key_hash = :h AND revoked_at IS NULL",
+        {"u": user_id, "h": keyed_hash(secret, key)},
+    )
 
 
 async def list_keys(conn: Conn, user_id: int, include_revoked: bool = False) -> list[Any]:

@@ -26,6 +26,19 @@ def new_api_key() -> str:
     return KEY_PREFIX + random_token(32)
 
 
+def derived_key(secret: bytes, purpose: str) -> str:
+    """An API key computed from the server secret and `purpose` instead of drawn at random,
+    so that it can be computed again rather than stored: the demo key re-shown at each
+    `serve --demo`, a new key shown once after a redirect. Only the secret's holder can
+    compute it, and the secret already protects every key."""
+    n = int.from_bytes(hmac.new(secret, b"derived-key:" + purpose.encode(), hashlib.sha512).digest(), "big")
+    chars = []
+    for _ in range(32):
+        n, r = divmod(n, len(_ALPHABET))
+        chars.append(_ALPHABET[r])
+    return KEY_PREFIX + "".join(chars)
+
+
 def keyed_hash(secret: bytes, value: str) -> str:
     return hmac.new(secret, value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 

@@ -4,12 +4,17 @@ Services raise `ApiError(404, "This episode is not marked")`; the handlers insta
 `install_error_handlers` render every error - ours, Starlette's 404/405, request
 validation, and unexpected exceptions - as TVmaze does:
 `{"name": "Not Found", "message": "...", "code": 0, "status": 404}`.
+
+A browser (a request whose Accept header prefers text/html) that opens an address with no
+route, uses the wrong method, or meets an unexpected error gets an HTML page instead, from
+the `html_page` the app passes in (the account pages' look; core cannot import web). API
+clients do not send such an Accept header, so they keep the TVmaze body byte for byte.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
@@ -83,10 +88,52 @@ _DEFAULT_MESSAGES = {
 }
 
 
-def install_error_handlers(app: FastAPI, allowed_methods: Callable[[Iterable[BaseRoute], Scope], list[str]]) -> None:
+HtmlPage = Callable[[Request, int, str], Awaitable[Response]]
+# The statuses a person in a browser can meet by following or typing a link.
+_HTML_STATUSES = (404, 405, 500)
+
+
+def prefers_html(request: Request) -> bool:
+    """Accept names text/html, and ranks it above JSON (browsers: `text/html,...,*/*;q=0.8`).
+    `*/*` alone, or no header, is an API client."""
+    html = json = 0.0
+    for part in request.headers.get("accept", "").split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if media == "text/html":
+            html = max(html, q)
+        elif media in ("application/json", "application/*"):
+            json = max(json, q)
+    return html > json
+
+
+def install_error_handlers(
+    app: FastAPI,
+    allowed_methods: Callable[[Iterable[BaseRoute], Scope], list[str]],
+    html_page: HtmlPage | None = None,
+) -> None:
     """`allowed_methods(routes, scope)`: the methods a path has, for a 405's `Allow`
     (`openmaze.core.routing.allowed_methods`; passed in because the routing imports what
-    imports this module)."""
+    imports this module). `html_page`: the page a browser gets instead of the JSON body."""
+
+    async def respond(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+        if html_page is not None and status in _HTML_STATUSES and prefers_html(request):
+            try:
+                page = await html_page(request, status, message)
+            except Exception:  # the page itself failed (e.g. the database is down): the plain body
+                log.exception("error page failed on %s %s", request.method, request.url.path)
+            else:
+                if headers:
+                    page.headers.update(headers)
+                return page
+        return error_response(status, message, None, headers)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
@@ -101,8 +148,11 @@ def install_error_handlers(app: FastAPI, allowed_methods: Callable[[Iterable[Bas
             allowed = allowed_methods(request.app.routes, request.scope)
             if allowed:
                 headers = {**(headers or {}), "Allow": ", ".join(allowed)}
-        return error_response(
-            exc.status_code, message or _DEFAULT_MESSAGES.get(exc.status_code, reason(exc.status_code)), None, headers
+        return await respond(
+            request,
+            exc.status_code,
+            message or _DEFAULT_MESSAGES.get(exc.status_code, reason(exc.status_code)),
+            headers,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -110,10 +160,10 @@ def install_error_handlers(app: FastAPI, allowed_methods: Callable[[Iterable[Bas
         # Malformed ids in the path are "not found" to a client, as on TVmaze.
         for err in exc.errors():
             if err.get("loc", ("",))[0] == "path":
-                return error_response(404, PAGE_NOT_FOUND)
+                return await respond(request, 404, PAGE_NOT_FOUND)
         return error_response(422, VALIDATION_FAILED, validation_errors(exc))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(500, "An internal server error occurred.")
+        return await respond(request, 500, "An internal server error occurred.")

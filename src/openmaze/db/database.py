@@ -28,6 +28,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 
@@ -90,6 +91,15 @@ def sqlalchemy_url(url: str) -> str:
 
 def sqlite_path(url: str) -> str:
     return normalize_url(url).split(":///", 1)[1]
+
+
+def display_url(url: str) -> str:
+    """The URL with any password masked, for printing and logs."""
+    parts = urlsplit(url)
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    return urlunsplit(parts._replace(netloc=f"{userinfo.split(':', 1)[0]}:***@{host}"))
 
 
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")

@@ -1,5 +1,6 @@
-"""The dashboard: account facts, API keys (create, shown once; revoke), password change,
-and re-sending the email-address confirmation."""
+"""The dashboard: account facts, API keys (create, shown once; revoke after a confirmation),
+password change, and re-sending the email-address confirmation. Every write answers with a
+redirect (post/redirect/get), so reloading the page after it never repeats it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from starlette.responses import Response
 from openmaze.auth import accounts
 from openmaze.auth.emails import confirm_address_email
 from openmaze.auth.passwords import verify_password
+from openmaze.auth.secrets import derived_key, random_token
 from openmaze.core.fields import PathId
 from openmaze.core.links import verify_email_url
 from openmaze.core.mail import send_quietly
@@ -27,6 +29,7 @@ _NOTICES = {
     "revoked": "The key was revoked. Devices using it can no longer sign in.",
     "password": "Your password was changed. Other browsers logged in as you were logged out.",
     "sent": "We sent you a confirmation link. It works for 48 hours.",
+    "shown": "A new key is shown only once, right after it is made. Create another if you missed it.",
 }
 
 
@@ -56,6 +59,20 @@ async def dashboard(request: Request) -> Response:
     return await _dashboard(request, session)
 
 
+# The new key is shown after a redirect, so that reloading the page cannot create another.
+# It is never stored in clear for that: it is derived from the server secret and a random
+# nonce, and only the nonce travels, in a short-lived cookie that the page showing the key
+# deletes. Without the server secret the nonce is worth nothing; without the cookie the key
+# cannot be shown again.
+NEW_KEY_COOKIE = "openmaze_new_key"
+NEW_KEY_PAGE = "/account/keys/new"
+NEW_KEY_COOKIE_SECONDS = 600
+
+
+def _key_from_nonce(secret: bytes, nonce: str) -> str:
+    return derived_key(secret, "web-key:" + nonce)
+
+
 @router.post("/account/keys")
 async def create_key(request: Request) -> Response:
     posted = await logged_in_form(request)
@@ -63,11 +80,62 @@ async def create_key(request: Request) -> Response:
         return posted
     session, fields = posted
     state = services(request)
+    nonce = random_token(32)
     async with state.db.transaction() as conn:
-        new = await accounts.create_key(conn, state.secret, session.user_id, fields.get("name", ""))
-    # Rendered in the response to this POST, not after a redirect: the key exists in
-    # clear only here, and is never stored anywhere it could be shown from again.
-    return await _dashboard(request, session, new_key=new)
+        key = _key_from_nonce(state.secret, nonce)
+        await accounts.create_key(conn, state.secret, session.user_id, fields.get("name", ""), key=key)
+    response = redirect(NEW_KEY_PAGE)
+    sessions.set_cookie(request, response, NEW_KEY_COOKIE, nonce, NEW_KEY_COOKIE_SECONDS)
+    return response
+
+
+@router.get(NEW_KEY_PAGE)
+async def new_key_page(request: Request) -> Response:
+    session = await sessions.session_of(request)
+    if session is None:
+        return login_redirect(request)
+    nonce = request.cookies.get(NEW_KEY_COOKIE)
+    state = services(request)
+    found = None
+    if nonce:
+        key = _key_from_nonce(state.secret, nonce)
+        async with state.db.read() as conn:
+            found = await accounts.find_key(conn, state.secret, session.user_id, key)
+    if found is None:  # already shown (a reload), expired, or never made
+        response = redirect("/account?done=shown")
+    else:
+        response = await _dashboard(request, session, new_key=accounts.NewKey(found["id"], found["name"], key))
+    response.delete_cookie(NEW_KEY_COOKIE, path="/")
+    return response
+
+
+async def _own_active_key(request: Request, session: Session, key_id: int) -> Any | None:
+    async with services(request).db.read() as conn:
+        keys = await accounts.list_keys(conn, session.user_id)
+    return next((k for k in keys if k["id"] == key_id), None)
+
+
+def _no_such_key(request: Request, session: Session) -> Response:
+    return message(request, "No such key", "You have no active key with that number.", status=404, session=session)
+
+
+@router.get("/account/keys/{key_id}/revoke")
+async def confirm_revoke(request: Request, key_id: PathId) -> Response:
+    """The confirmation step: a page with the form that revokes (no script needed)."""
+    session = await sessions.session_of(request)
+    if session is None:
+        return login_redirect(request)
+    key = await _own_active_key(request, session, key_id)
+    if key is None:
+        return _no_such_key(request, session)
+    context = {
+        "title": f"Revoke the key {key['name']}?",
+        "text": "Devices and apps using this key can no longer sign in with it. This cannot be undone; "
+        "a device needs a new key (or to pair again) afterwards.",
+        "action": f"/account/keys/{key_id}/revoke",
+        "button": "Revoke the key",
+    }
+    return render(request, "confirm.html", context, session=session)
 
 
 @router.post("/account/keys/{key_id}/revoke")
@@ -79,7 +147,7 @@ async def revoke_key(request: Request, key_id: PathId) -> Response:
     async with services(request).db.transaction() as conn:
         revoked = await accounts.revoke_key(conn, session.user_id, key_id)
     if not revoked:
-        return message(request, "No such key", "You have no active key with that number.", status=404, session=session)
+        return _no_such_key(request, session)
     # Immediately on this worker; other workers' caches expire within auth_cache_seconds.
     services(request).authenticator.forget_key(key_id)
     return redirect("/account?done=revoked")

@@ -73,6 +73,21 @@ def message(request: Request, title: str, text: str, *, status: int = 200, sessi
     return render(request, "message.html", {"title": title, "text": text}, session=session, status=status)
 
 
+_ERROR_TEXT = {
+    404: "There is nothing at this address. Check the link, or go to your account.",
+    405: "This address does not answer that kind of request. Go back and try again from the page.",
+    500: "Something went wrong on the server. Try again in a moment; if it keeps happening, "
+    "tell whoever runs this openmaze (the details are in its log).",
+}
+
+
+async def error_page(request: Request, status: int, api_message: str) -> Response:
+    """The HTML page a browser gets instead of the TVmaze error body (`install_error_handlers`).
+    No session lookup: after an unexpected error the database may be what failed."""
+    title = {404: "Page not found", 405: "Not allowed here", 500: "Server error"}.get(status, "Error")
+    return message(request, title, _ERROR_TEXT.get(status, api_message), status=status)
+
+
 def csrf_failed(request: Request, session: Session | None) -> Response:
     return message(
         request,

@@ -52,7 +52,8 @@ def is_secure(request: Request) -> bool:
     return request.url.scheme == "https" or public_url.startswith("https://")
 
 
-def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int | None) -> None:
+def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int | None) -> None:
+    """A cookie the pages' scripts cannot read (there are none), Secure over HTTPS."""
     response.set_cookie(
         name, value, max_age=max_age, path="/", httponly=True, samesite="lax", secure=is_secure(request)
     )
@@ -99,7 +100,7 @@ async def create(conn: Conn, request: Request, response: Response, user_id: int)
             "exp": now + lifetime,
         },
     )
-    _set_cookie(request, response, SESSION_COOKIE, token, lifetime)
+    set_cookie(request, response, SESSION_COOKIE, token, lifetime)
 
 
 async def destroy(conn: Conn, request: Request, response: Response, session: Session) -> None:
@@ -133,7 +134,7 @@ def anonymous_csrf(request: Request) -> tuple[str, str | None]:
 
 def set_anonymous_cookie(request: Request, response: Response, cookie: str | None) -> None:
     if cookie:
-        _set_cookie(request, response, ANON_COOKIE, cookie, None)
+        set_cookie(request, response, ANON_COOKIE, cookie, None)
 
 
 def csrf_ok(request: Request, submitted: object, session: Session | None) -> bool:
