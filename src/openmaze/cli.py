@@ -736,9 +736,15 @@ def build_parser() -> argparse.ArgumentParser:
     pw.add_argument("username", help="the user")
     pw.set_defaults(func=cmd_user_set_password)
     ln = user.add_parser("links", parents=[db_flag], help="a user's personal URLs (iCal feed)")
-    ln.add_argument("username")
+    ln.add_argument("username", help="the user")
     ln.add_argument("--json", action="store_true", help='print one object, {"ical": URL, ...}')
-    ln.add_argument("--rotate", action="append", choices=_link_kinds(), metavar="KIND", help="issue a new token first")
+    ln.add_argument(
+        "--rotate",
+        action="append",
+        choices=_link_kinds(),
+        metavar="KIND",
+        help="issue a new token for KIND first (ical)",
+    )
     ln.set_defaults(func=cmd_user_links)
 
     key = command(sub, "key", "API keys").add_subparsers(dest="key_command", required=True, metavar="COMMAND")
