@@ -16,6 +16,7 @@ from starlette.responses import Response
 from openmaze.auth.credentials import PremiumUser
 from openmaze.catalog.embeds import wants_embed
 from openmaze.core.responses import empty_ok, ok
+from openmaze.core.services import services
 from openmaze.core.user_api import MAX_ID, deletion, embed_doc, errors, listing, reading, user_router, writing
 from openmaze.follows import service as follows
 from openmaze.follows.schemas import NetworkFollow, PersonFollow, ShowFollow, WebchannelFollow
@@ -79,7 +80,7 @@ def _add_routes(kind: FollowKind, plural: str, title: str, model: type[BaseModel
     )
     async def follow(request: Request, user: PremiumUser, target_id: TargetId) -> Response:
         async with writing(request, user) as scoped:
-            return ok(await follows.follow(scoped, kind, target_id))
+            return ok(await follows.follow(scoped, kind, target_id, now=int(services(request).clock())))
 
     @router.delete(
         item,

@@ -6,7 +6,6 @@ catalog does not hold is a 404, and so is unfollowing or checking what is not fo
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,13 +57,14 @@ async def get_follow(scoped: Scoped, kind: FollowKind, target_id: int) -> dict[s
     return kind.item(target_id)
 
 
-async def follow(scoped: Scoped, kind: FollowKind, target_id: int) -> dict[str, Any]:
+async def follow(scoped: Scoped, kind: FollowKind, target_id: int, *, now: int) -> dict[str, Any]:
+    """`now`: the app clock's time (`Services.clock`), which a sandbox can move."""
     if not await exists(scoped.conn, kind.catalog, target_id):
         raise ApiError(404, f"This {kind.noun} does not exist")
     await scoped.execute(
         f"INSERT INTO {kind.table} (user_id, {kind.column}, followed_at) VALUES (:user_id, :target, :now) "
         f"ON CONFLICT (user_id, {kind.column}) DO NOTHING",
-        {"target": target_id, "now": int(time.time())},
+        {"target": target_id, "now": now},
     )
     return kind.item(target_id)
 

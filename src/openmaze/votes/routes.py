@@ -11,6 +11,7 @@ from openmaze.auth.credentials import PremiumUser
 from openmaze.catalog.embeds import wants_embed
 from openmaze.core.body import read_fields
 from openmaze.core.responses import empty_ok, ok
+from openmaze.core.services import services
 from openmaze.core.user_api import MAX_ID, deletion, embed_doc, errors, listing, reading, user_router, writing
 from openmaze.votes import service as votes
 from openmaze.votes.schemas import VOTE_BODY, EpisodeVote, ShowVote
@@ -69,7 +70,7 @@ def _add_routes(kind: VoteKind, plural: str, title: str, model: type[BaseModel])
     async def vote(request: Request, user: PremiumUser, target_id: TargetId) -> Response:
         fields = await read_fields(request)
         async with writing(request, user) as scoped:
-            return ok(await votes.vote(scoped, kind, target_id, fields))
+            return ok(await votes.vote(scoped, kind, target_id, fields, now=int(services(request).clock())))
 
     @router.delete(
         item,
