@@ -59,4 +59,3 @@ def services(request: HTTPConnection) -> Services:
     """The app's services (one attribute read: handlers call this on every request)."""
     found: Services = request.app.state.services
     return found
-
