@@ -76,8 +76,13 @@ def test_the_sandbox_api_is_documented_under_its_own_tag(sandbox: TestClient) ->
     assert all(op["security"] == [{"sandboxToken": []}] for _, _, op in operations)
     assert doc["components"]["securitySchemes"]["sandboxToken"]["scheme"] == "bearer"
     # and not on anything else
-    assert not [op for path, item in doc["paths"].items() if not path.startswith("/_sandbox")
-                for op in item.values() if "sandbox" in op.get("tags", [])]
+    assert not [
+        op
+        for path, item in doc["paths"].items()
+        if not path.startswith("/_sandbox")
+        for op in item.values()
+        if "sandbox" in op.get("tags", [])
+    ]
 
 
 def test_every_answer_carries_the_sandbox_header_in_sandbox_mode(sandbox: TestClient, carol: ApiUser) -> None:
