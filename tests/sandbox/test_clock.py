@@ -116,3 +116,18 @@ def test_poll_spacing_follows_the_clock(sandbox: TestClient, carol: ApiUser) -> 
     assert _poll(sandbox, token) == 429  # the frozen clock has not moved: too soon
     sandbox.post("/_sandbox/clock/advance", headers=ADMIN, json={"seconds": 5})
     assert _poll(sandbox, token) == 403
+
+
+def test_the_catalogs_now_follows_the_clock(sandbox: TestClient) -> None:
+    """A show's previous/next episode links and `/updates/shows?since=` are "now" relative."""
+    before, after = 1_477_958_400, 4_000_000_000  # 2016-11-01 (before its first airing), 2096
+    _set(sandbox, before)
+    links = sandbox.get(f"/shows/{DEMO_SHOW}").json()["_links"]
+    assert "previousepisode" not in links and links["nextepisode"]["href"].endswith("/episodes/9000001")
+    _set(sandbox, after)
+    links = sandbox.get(f"/shows/{DEMO_SHOW}").json()["_links"]
+    assert "nextepisode" not in links and "previousepisode" in links
+    _set(sandbox, 1_700_000_000 + 3600)  # an hour after the demo shows' `updated`
+    assert str(DEMO_SHOW) in sandbox.get("/updates/shows?since=day").json()
+    _set(sandbox, 1_700_000_000 + 2 * 86_400)
+    assert str(DEMO_SHOW) not in sandbox.get("/updates/shows?since=day").json()
