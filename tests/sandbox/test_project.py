@@ -27,3 +27,9 @@ def test_a_client_project_runs_its_tests_on_the_fixture(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "7 passed" in result.stdout, result.stdout
+
+
+def test_the_guide_shows_the_example_project_as_it_is() -> None:
+    guide = (Path(__file__).parents[2] / "docs" / "sandbox.md").read_text()
+    for name in ("tvclient.py", "test_tvclient.py"):
+        assert f"```python\n{(PROJECT / name).read_text()}```" in guide, f"docs/sandbox.md: {name} is stale"
