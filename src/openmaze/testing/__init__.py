@@ -199,10 +199,22 @@ class SandboxClient:
         self._call("DELETE", "/journal")
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
+    """SIGTERM (a server drains its requests), then SIGKILL if it is still there after `timeout`."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 class SandboxServer:
@@ -246,7 +258,7 @@ class SandboxServer:
     def start(self) -> None:
         self._dir = tempfile.mkdtemp(prefix="openmaze-sandbox-")
         data = Path(self._dir)
-        port = _free_port()
+        port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         env = {
             **os.environ,
@@ -303,13 +315,7 @@ class SandboxServer:
             self._client.close()
             self._client = None
         if self._process is not None:
-            if self._process.poll() is None:
-                self._process.terminate()
-                try:
-                    self._process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    self._process.kill()
-                    self._process.wait()
+            stop_process(self._process)
             self._process = None
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
