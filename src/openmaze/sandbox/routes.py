@@ -137,36 +137,28 @@ async def release_clock(state: Admin) -> Any:
 # --- pairing ----------------------------------------------------------------------------
 
 
-async def _decide(request: Request, token: str, allow: bool) -> schemas.PairingDecided:
-    app = services(request)
-    async with app.db.transaction() as conn:
-        username = await service.decide_pairing(conn, app.secret, token, allow=allow, now=app.clock())
-    return schemas.PairingDecided(username=username, state="confirmed" if allow else "denied")
-
-
 _NO_PAIRING: dict[int | str, dict[str, Any]] = {
     404: {"model": Error, "description": "No pending, unexpired pairing has this token"}
 }
 
 
-@router.post(
-    "/pairings/confirm",
-    summary="Confirm a pending pairing, as its user would (by the device's poll token)",
-    response_model=schemas.PairingDecided,
-    responses=_NO_PAIRING,
-)
-async def confirm_pairing(request: Request, state: Admin, body: schemas.PairingDecision) -> Any:
-    return await _decide(request, body.token, allow=True)
+def _pairing_route(decision: str, allow: bool) -> None:
+    @router.post(
+        f"/pairings/{decision}",
+        summary=f"{decision.capitalize()} a pending pairing, as its user would (by the device's poll token)",
+        response_model=schemas.PairingDecided,
+        responses=_NO_PAIRING,
+        name=f"{decision}_pairing",
+    )
+    async def decide(request: Request, state: Admin, body: schemas.PairingDecision) -> Any:
+        app = services(request)
+        async with app.db.transaction() as conn:
+            username = await service.decide_pairing(conn, app.secret, body.token, allow=allow, now=app.clock())
+        return schemas.PairingDecided(username=username, state="confirmed" if allow else "denied")
 
 
-@router.post(
-    "/pairings/deny",
-    summary="Deny a pending pairing, as its user would (by the device's poll token)",
-    response_model=schemas.PairingDecided,
-    responses=_NO_PAIRING,
-)
-async def deny_pairing(request: Request, state: Admin, body: schemas.PairingDecision) -> Any:
-    return await _decide(request, body.token, allow=False)
+_pairing_route("confirm", allow=True)
+_pairing_route("deny", allow=False)
 
 
 # --- rate limits ------------------------------------------------------------------------
