@@ -74,3 +74,9 @@ def test_the_token_is_never_logged(sandbox: TestClient, carol: ApiUser, caplog: 
     assert TOKEN not in caplog.text
     journal = sandbox.get("/_sandbox/journal", headers=ADMIN).text
     assert TOKEN not in journal  # its own routes are never journaled; the header was masked
+
+
+def test_control_bodies_are_small(sandbox: TestClient) -> None:
+    answer = sandbox.post("/_sandbox/faults", headers=ADMIN, content=b'{"status": 500, "message": "' + b"x" * 70_000)
+    assert answer.status_code == 413 and answer.json()["status"] == 413
+    assert answer.headers["x-openmaze-sandbox"] == "1"

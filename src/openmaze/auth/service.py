@@ -80,8 +80,10 @@ async def start(
     address: str | None,
     now: float,
     ttl_seconds: int,
+    confirmed: bool = False,
 ) -> Started:
-    """Open a pairing for the account with this email. 404 unknown, 401 unconfirmed."""
+    """Open a pairing for the account with this email. 404 unknown, 401 unconfirmed.
+    `confirmed`: as if its user had allowed it at once (a sandbox's auto-confirmation)."""
     user = await conn.fetch_one(
         "SELECT id, username, email, email_confirmed FROM users WHERE email_lower = :e",
         {"e": email.strip().lower()},
@@ -97,18 +99,19 @@ async def start(
     code = random_token(32)
     await conn.execute(
         "INSERT INTO pairings (user_id, poll_token_hash, confirm_code_hash, client_name, client_address, "
-        "state, email_confirmation, created_at, expires_at) "
-        "VALUES (:u, :ph, :ch, :name, :addr, :state, :ec, :t, :exp)",
+        "state, email_confirmation, created_at, expires_at, confirmed_at) "
+        "VALUES (:u, :ph, :ch, :name, :addr, :state, :ec, :t, :exp, :confirmed_at)",
         {
             "u": user["id"],
             "ph": _poll_hash(secret, token),
             "ch": keyed_hash(secret, "confirm:" + code),
             "name": client,
             "addr": (address or "")[:64] or None,
-            "state": PENDING,
+            "state": CONFIRMED if confirmed else PENDING,
             "ec": email_confirmation,
             "t": t,
             "exp": t + ttl_seconds,
+            "confirmed_at": t if confirmed else None,
         },
     )
     return Started(token, code, user["id"], user["username"], user["email"], client, t + ttl_seconds)

@@ -21,7 +21,7 @@ def install(app: FastAPI) -> SandboxState:
     from openmaze.sandbox.routes import router
 
     services: Services = app.state.services
-    state = SandboxState(services.settings)
+    state = SandboxState(services)
     app.state.sandbox = state
     services.clock = state.clock
     app.include_router(router)

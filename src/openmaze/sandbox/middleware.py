@@ -21,12 +21,16 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openmaze.core.errors import error_response
+from openmaze.core.middleware import BodySizeLimit
 from openmaze.core.ratelimit import client_address
 from openmaze.sandbox.faults import FaultRule
 from openmaze.sandbox.journal import Entry
 from openmaze.sandbox.state import SandboxState
 
 CONTROL_PREFIX = "/_sandbox"
+# Every control body is a small JSON object; anything near this is a mistake, refused with a
+# 413 before it is read (the server's own limit, OPENMAZE_MAX_BODY_BYTES, is far larger).
+CONTROL_MAX_BODY_BYTES = 64 * 1024
 HEADER = (b"x-openmaze-sandbox", b"1")
 RATE_LIMITED = "Rate limit exceeded: at most {calls} calls every {seconds} seconds, please back off"
 # What a dropped connection promises before it dies: a body that never comes.
@@ -40,6 +44,7 @@ def is_control_path(path: str) -> bool:
 class SandboxMiddleware:
     def __init__(self, app: ASGIApp, state: SandboxState, max_body_bytes: int) -> None:
         self.app = app
+        self.control = BodySizeLimit(app, max_bytes=CONTROL_MAX_BODY_BYTES)
         self.state = state
         self.max_body_bytes = max_body_bytes
 
@@ -54,7 +59,7 @@ class SandboxMiddleware:
             await send(message)
 
         if is_control_path(scope["path"]):
-            await self.app(scope, receive, marked_send)
+            await self.control(scope, receive, marked_send)
         else:
             await self._observed(scope, receive, marked_send)
 

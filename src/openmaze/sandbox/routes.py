@@ -138,7 +138,7 @@ async def release_clock(state: Admin) -> Any:
 
 
 _NO_PAIRING: dict[int | str, dict[str, Any]] = {
-    404: {"model": Error, "description": "No pending, unexpired pairing has this token"}
+    404: {"model": Error, "description": "No pending, unexpired pairing has this token (or user)"}
 }
 
 
@@ -152,13 +152,34 @@ def _pairing_route(decision: str, allow: bool) -> None:
     )
     async def decide(request: Request, state: Admin, body: schemas.PairingDecision) -> Any:
         app = services(request)
+        now = app.clock()
         async with app.db.transaction() as conn:
-            username = await service.decide_pairing(conn, app.secret, body.token, allow=allow, now=app.clock())
-        return schemas.PairingDecided(username=username, state="confirmed" if allow else "denied")
+            if body.token is not None:
+                username, count = await service.decide_pairing(conn, app.secret, body.token, allow=allow, now=now)
+            else:
+                username, count = await service.decide_pairings_of(conn, body.username or "", allow=allow, now=now)
+        return schemas.PairingDecided(username=username, state="confirmed" if allow else "denied", pairings=count)
 
 
 _pairing_route("confirm", allow=True)
 _pairing_route("deny", allow=False)
+
+
+@router.get(
+    "/pairings/auto-confirm", summary="Whether pairings start confirmed", response_model=schemas.AutoConfirmState
+)
+async def get_auto_confirm(request: Request, state: Admin) -> Any:
+    return schemas.AutoConfirmState(enabled=services(request).auto_confirm_pairings)
+
+
+@router.put(
+    "/pairings/auto-confirm",
+    summary="Make every new pairing start confirmed, as if its user allowed it at once (no email is sent)",
+    response_model=schemas.AutoConfirmState,
+)
+async def set_auto_confirm(request: Request, state: Admin, body: schemas.AutoConfirm) -> Any:
+    services(request).auto_confirm_pairings = body.enabled
+    return schemas.AutoConfirmState(enabled=body.enabled)
 
 
 # --- rate limits ------------------------------------------------------------------------

@@ -62,12 +62,32 @@ class Clock(BaseModel):
 
 
 class PairingDecision(_In):
-    token: str = Field(min_length=1, max_length=200, description="The poll token `/v1/auth/start` gave the device")
+    token: str | None = Field(
+        default=None, min_length=1, max_length=200, description="The poll token `/v1/auth/start` gave the device"
+    )
+    username: str | None = Field(
+        default=None, min_length=1, max_length=64, description="Or: every pending pairing of this user"
+    )
+
+    @model_validator(mode="after")
+    def _one_selector(self) -> Self:
+        if (self.token is None) == (self.username is None):
+            raise ValueError("name the pairing by its token or by its user's username, one of them")
+        return self
 
 
 class PairingDecided(BaseModel):
     username: str
     state: str = Field(description="confirmed or denied")
+    pairings: int = Field(description="How many pending pairings were decided")
+
+
+class AutoConfirm(_In):
+    enabled: bool = Field(description="Pairings start confirmed, as if their user allowed them at once")
+
+
+class AutoConfirmState(BaseModel):
+    enabled: bool
 
 
 class RateLimitSet(_In):

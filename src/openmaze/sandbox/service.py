@@ -17,6 +17,7 @@ from openmaze.db.tables import USER_DATA_TABLES
 
 NO_PENDING_PAIRING = "No pending authentication request has this token"
 NO_SUCH_USER = "There is no user with this name"
+NO_PENDING_PAIRING_OF_USER = "This user has no pending authentication request"
 # Tables holding a user's account itself (USER_DATA_TABLES hold what the user API writes),
 # in an order that deletes what refers to a row before the row.
 _ACCOUNT_TABLES = ("pairings", "web_sessions", "email_confirmations", "api_keys")
@@ -69,10 +70,25 @@ async def reset_all(conn: Conn) -> list[int]:
     return ids
 
 
-async def decide_pairing(conn: Conn, secret: bytes, token: str, *, allow: bool, now: float) -> str:
-    """Confirm or deny the pending pairing this poll token belongs to; its user's name."""
+async def decide_pairing(conn: Conn, secret: bytes, token: str, *, allow: bool, now: float) -> tuple[str, int]:
+    """Confirm or deny the pending pairing this poll token belongs to; (its user's name, 1)."""
     found = await pairing.find_by_token(conn, secret, token)
     if found is None or not await pairing.decide(conn, found["id"], found["user_id"], allow=allow, now=now):
         raise ApiError(404, NO_PENDING_PAIRING)
     username: str = found["username"]
-    return username
+    return username, 1
+
+
+async def decide_pairings_of(conn: Conn, username: str, *, allow: bool, now: float) -> tuple[str, int]:
+    """Confirm or deny every pending pairing of a user, as they would on their dashboard (for
+    clients whose poll token a test never sees); (their name, how many)."""
+    user = await accounts.find_user(conn, username)
+    if user is None:
+        raise ApiError(404, NO_SUCH_USER)
+    rows = await conn.fetch_all(
+        "SELECT id FROM pairings WHERE user_id = :u AND state = :pending", {"u": user["id"], "pending": pairing.PENDING}
+    )
+    decided = [await pairing.decide(conn, row[0], user["id"], allow=allow, now=now) for row in rows]
+    if not any(decided):
+        raise ApiError(404, NO_PENDING_PAIRING_OF_USER)
+    return user["username"], sum(decided)

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 
 from openmaze.core.ratelimit import RateLimiter
+from openmaze.core.services import Services
 from openmaze.sandbox.clock import SandboxClock
 from openmaze.sandbox.faults import FaultRules
 from openmaze.sandbox.journal import Journal
-from openmaze.settings import Settings
 
 # TVmaze's own limit: "at least 20 calls every 10 seconds per IP address".
 TVMAZE_CALLS = 20
@@ -34,7 +34,9 @@ class RateLimitRule:
 
 
 class SandboxState:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, services: Services) -> None:
+        settings = services.settings
+        self.services = services
         if not settings.sandbox_token:
             raise RuntimeError("sandbox mode needs OPENMAZE_SANDBOX_TOKEN (`openmaze serve --sandbox` generates one)")
         self.token = settings.sandbox_token.encode()
@@ -51,8 +53,10 @@ class SandboxState:
         await self.limiter.storage.reset()  # a changed (or new) limit starts with a clean slate
 
     async def reset_controls(self) -> None:
-        """Back to how the sandbox started: real time, no faults, no limits, empty journal."""
+        """Back to how the sandbox started: real time, pairings confirmed by hand, no faults, no
+        limits, empty journal."""
         self.clock.release()
+        self.services.auto_confirm_pairings = False
         self.faults.clear()
         self.journal.clear()
         await self.set_rate_limit(None)

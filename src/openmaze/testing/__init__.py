@@ -134,14 +134,21 @@ class SandboxClient:
         return result
 
     # pairing
-    def confirm_pairing(self, token: str) -> str:
-        """Confirm the pairing of this poll token as its user would; the username."""
-        username: str = self._call("POST", "/pairings/confirm", {"token": token})["username"]
-        return username
+    def confirm_pairing(self, token: str | None = None, *, username: str | None = None) -> str:
+        """Confirm the pairing of this poll token (or every pending one of `username`) as
+        its user would; the username."""
+        body = {"token": token} if token is not None else {"username": username}
+        name: str = self._call("POST", "/pairings/confirm", body)["username"]
+        return name
 
-    def deny_pairing(self, token: str) -> str:
-        username: str = self._call("POST", "/pairings/deny", {"token": token})["username"]
-        return username
+    def deny_pairing(self, token: str | None = None, *, username: str | None = None) -> str:
+        body = {"token": token} if token is not None else {"username": username}
+        name: str = self._call("POST", "/pairings/deny", body)["username"]
+        return name
+
+    def auto_confirm_pairings(self, enabled: bool = True) -> None:
+        """Every new pairing starts confirmed (for clients whose pairing a test cannot step into)."""
+        self._call("PUT", "/pairings/auto-confirm", {"enabled": enabled})
 
     # rate limits
     def rate_limit(self, calls: int = 20, seconds: int = 10) -> dict[str, Any]:
