@@ -4,9 +4,7 @@ shape it documents (errors: the TVmaze error body), and never a 5xx."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,10 +15,12 @@ from schemathesis.python.asgi import shutdown_lifespans
 
 from openmaze.app import create_app
 from openmaze.settings import Settings
-from tests.conftest import BACKEND, TEST_SECRET
-from tests.hardening.test_fuzz import CHECKS, EXAMPLES
+from tests.conftest import TEST_SECRET
+from tests.hardening import test_fuzz as hardening
 from tests.sandbox.conftest import ADMIN, TOKEN
 
+CHECKS, EXAMPLES = hardening.CHECKS, hardening.EXAMPLES
+fuzz_database = hardening.fuzz_database  # the same module-wide database fixture, on either backend
 SANDBOX_SETTINGS = Settings(
     database_url="sqlite:///:memory:", secret_key="collect-only", sandbox=True, sandbox_token=TOKEN
 )
@@ -34,17 +34,18 @@ OPERATIONS = [
 
 
 @pytest.fixture(scope="module")
-def sandbox_schema(template_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    if BACKEND == "postgres":
-        pytest.skip("the sandbox API's rules do not depend on the database; fuzzed on SQLite")
-    data = tmp_path_factory.mktemp("sandbox-fuzz")
-    path = Path(data) / "openmaze.sqlite3"
-    shutil.copyfile(template_database, path)
+def sandbox_schema(fuzz_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     settings_ = SANDBOX_SETTINGS.model_copy(
-        update={"database_url": f"sqlite:///{path}", "secret_key": TEST_SECRET, "data_dir": data}
+        update={
+            "database_url": fuzz_database,
+            "secret_key": TEST_SECRET,
+            "data_dir": tmp_path_factory.mktemp("sandbox-fuzz"),
+            # No failed-auth limit here: negative cases send broken credentials on purpose.
+            "rate_limit_auth_failures": "",
+        }
     )
     yield schemathesis.openapi.from_asgi("/openapi.json", create_app(settings_))
-    shutdown_lifespans()
+    shutdown_lifespans()  # closes the database before the fixture drops it
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["valid", "invalid"])
