@@ -62,12 +62,22 @@ def test_a_running_clock_moves_on_from_the_time_set() -> None:
         ("/_sandbox/clock", {}),
         ("/_sandbox/clock/advance", {"seconds": 1e300}),
         ("/_sandbox/clock/advance", {"minutes": 1}),
+        ("/_sandbox/clock/advance", {"seconds": -1e10}),  # before 1970
     ],
 )
 def test_bad_clock_settings_are_422s(sandbox: TestClient, path: str, body: dict[str, Any]) -> None:
     method = "PUT" if path == "/_sandbox/clock" else "POST"
     answer = sandbox.request(method, path, headers=ADMIN, json=body)
     assert answer.status_code == 422 and answer.json()["status"] == 422
+
+
+def test_the_clock_stays_within_the_epochs_it_can_be_set_to(sandbox: TestClient) -> None:
+    _set(sandbox, 4_000_000_000)
+    for _ in range(2):  # each step is allowed on its own; together they would pass 2100
+        answer = sandbox.post("/_sandbox/clock/advance", headers=ADMIN, json={"seconds": 100_000_000})
+    assert answer.status_code == 422 and "seconds" in answer.json()["errors"]
+    assert sandbox.get("/_sandbox/clock", headers=ADMIN).json()["now"] == 4_100_000_000
+    assert sandbox.get(f"/shows/{DEMO_SHOW}").status_code == 200
 
 
 def test_user_api_times_follow_the_clock(sandbox: TestClient, carol: ApiUser) -> None:

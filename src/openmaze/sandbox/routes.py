@@ -18,6 +18,7 @@ from openmaze.core.errors import ApiError
 from openmaze.core.schemas import Error, ErrorWithFields
 from openmaze.core.services import services
 from openmaze.sandbox import schemas, service
+from openmaze.sandbox.clock import MAX_EPOCH
 from openmaze.sandbox.faults import TooManyRules
 from openmaze.sandbox.journal import JournalFilter
 from openmaze.sandbox.middleware import CONTROL_PREFIX
@@ -124,6 +125,10 @@ async def set_clock(state: Admin, body: schemas.ClockSet) -> Any:
 
 @router.post("/clock/advance", summary="Move the time forward (or back)", response_model=schemas.Clock)
 async def advance_clock(state: Admin, body: schemas.ClockAdvance) -> Any:
+    # Kept within the epochs a time can be set to: dates far outside them cannot be written
+    # as the ISO timestamps some answers carry.
+    if not 0 <= state.clock() + body.seconds <= MAX_EPOCH:
+        raise ApiError(422, "Data validation failed.", {"seconds": [f"would move the clock outside 0..{MAX_EPOCH}"]})
     state.clock.advance(body.seconds)
     return _clock(state)
 

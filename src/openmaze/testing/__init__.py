@@ -282,12 +282,12 @@ class SandboxServer:
         }
         command = [sys.executable, "-m", "openmaze"]
         if self.catalog:
-            subprocess.run(
-                [*command, "catalog", "import", *map(str, self.catalog)],
-                env=env,
-                check=True,
-                capture_output=True,
+            imported = subprocess.run(
+                [*command, "catalog", "import", *map(str, self.catalog)], env=env, capture_output=True, text=True
             )
+            if imported.returncode != 0:
+                self.stop()
+                raise RuntimeError(f"the openmaze sandbox could not load its catalog:\n{imported.stderr}")
         self.log_path = data / "server.log"
         with self.log_path.open("wb") as log:
             self._process = subprocess.Popen(
