@@ -49,6 +49,7 @@ Admin = Annotated[SandboxState, Depends(sandbox_admin)]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Error, "description": "Missing or wrong sandbox token"},
     422: {"model": ErrorWithFields, "description": "Invalid body or query"},
+    429: {"model": Error, "description": "Too many wrong tokens from this address (see Retry-After)"},
 }
 router = APIRouter(prefix=CONTROL_PREFIX, tags=["sandbox"], responses=_ERRORS)
 
@@ -83,7 +84,7 @@ async def create_user(
 )
 async def reset_user(request: Request, state: Admin, username: str) -> Any:
     async with services(request).db.transaction() as conn:
-        _, deleted = await service.reset_user(conn, username)
+        deleted = await service.reset_user(conn, username)
     return schemas.UserResetDone(username=username, rows_deleted=deleted)
 
 

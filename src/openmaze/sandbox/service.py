@@ -52,14 +52,13 @@ async def _delete_user_rows(conn: Conn, tables: tuple[str, ...], user_id: int | 
     return sum([await conn.execute(f"DELETE FROM {table}{where}", params) for table in tables])
 
 
-async def reset_user(conn: Conn, username: str) -> tuple[int, int]:
+async def reset_user(conn: Conn, username: str) -> int:
     """Delete a user's follows, marks, votes, tags and pairings; keep the account and its
-    keys. Returns (user id, rows deleted)."""
+    keys. Returns the number of rows deleted."""
     user = await accounts.find_user(conn, username)
     if user is None:
         raise ApiError(404, NO_SUCH_USER)
-    deleted = await _delete_user_rows(conn, (*USER_DATA_TABLES, "pairings"), user["id"])
-    return user["id"], deleted
+    return await _delete_user_rows(conn, (*USER_DATA_TABLES, "pairings"), user["id"])
 
 
 async def reset_all(conn: Conn) -> list[int]:
