@@ -82,11 +82,21 @@ def masked_headers(raw: Iterable[tuple[bytes, bytes]]) -> tuple[dict[str, str], 
     return headers, username
 
 
-def _mask_json(value: Any) -> Any:
+# orjson parses JSON nested 1024 deep, past Python's recursion limit; no client sends more
+# than a few levels, so deeper parts are not written out (nor searched for secrets).
+MAX_DEPTH = 32
+
+
+def _mask_json(value: Any, depth: int = 0) -> Any:
+    if depth >= MAX_DEPTH and isinstance(value, dict | list):
+        return "…"
     if isinstance(value, dict):
-        return {k: MASK if isinstance(k, str) and SECRET_NAME.search(k) else _mask_json(v) for k, v in value.items()}
+        return {
+            k: MASK if isinstance(k, str) and SECRET_NAME.search(k) else _mask_json(v, depth + 1)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [_mask_json(v) for v in value]
+        return [_mask_json(v, depth + 1) for v in value]
     return value
 
 

@@ -122,7 +122,7 @@ class SandboxMiddleware:
         kept = bytearray()
         total = 0
         if length is not None:
-            entry.body_bytes = length
+            entry.body_bytes = max(0, length)
 
         async def capturing() -> Message:
             nonlocal total
