@@ -120,3 +120,13 @@ def test_a_reset_can_keep_the_data_or_the_controls(sandbox: TestClient, carol: A
     }
     assert _validate(sandbox, made) == 200
     assert sandbox.get("/_sandbox/clock", headers=ADMIN).json()["real"] is True
+
+
+def test_a_premium_change_applies_at_once(sandbox: TestClient, carol: ApiUser) -> None:
+    assert sandbox.get("/v1/user/follows/shows", headers=carol.headers).status_code == 200  # now cached
+    changed = sandbox.put("/_sandbox/users/carol/premium", headers=ADMIN, json={"premium": 0})
+    assert changed.json() == {"username": "carol", "premium": 0}
+    assert sandbox.get("/v1/user/follows/shows", headers=carol.headers).status_code == 403
+    assert sandbox.get("/v1/auth/validate", headers=carol.headers).json() == {"premium": 0}
+    assert sandbox.put("/_sandbox/users/nobody/premium", headers=ADMIN, json={"premium": 1}).status_code == 404
+    assert sandbox.put("/_sandbox/users/carol/premium", headers=ADMIN, json={"premium": 4}).status_code == 422

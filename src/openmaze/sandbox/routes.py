@@ -76,6 +76,20 @@ async def create_user(
     return schemas.SandboxUser(**asdict(created))
 
 
+@router.put(
+    "/users/{username}/premium",
+    summary="Change a user's premium level (their keys see it at once)",
+    response_model=schemas.PremiumDone,
+    responses={404: {"model": Error, "description": "No such user"}},
+)
+async def set_premium(request: Request, state: Admin, username: str, body: schemas.PremiumSet) -> Any:
+    app = services(request)
+    async with app.db.transaction() as conn:
+        user_id = await service.set_premium(conn, username, body.premium)
+    app.authenticator.forget_user(user_id)  # a cached login would keep the old level a few seconds
+    return schemas.PremiumDone(username=username, premium=body.premium)
+
+
 @router.post(
     "/users/{username}/reset",
     summary="Delete one user's follows, marks, votes, tags and pairings (the account and keys stay)",

@@ -22,6 +22,15 @@ class NewUser(_In):
     email_confirmed: bool = Field(default=True, description="False: pairing starts for this email get a 401")
 
 
+class PremiumSet(_In):
+    premium: int = Field(ge=0, le=3, description="0 none, 1 Bronze, 2 Silver, 3 Gold")
+
+
+class PremiumDone(BaseModel):
+    username: str
+    premium: int
+
+
 class SandboxUser(BaseModel):
     id: int
     username: str

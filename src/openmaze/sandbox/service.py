@@ -46,6 +46,16 @@ async def create_user(
     return CreatedUser(user_id, name, address, premium, key.key)
 
 
+async def set_premium(conn: Conn, username: str, premium: int) -> int:
+    """A user's new premium level; their id (so their cached credentials can be dropped)."""
+    user = await accounts.find_user(conn, username)
+    if user is None:
+        raise ApiError(404, NO_SUCH_USER)
+    await accounts.set_premium(conn, user["username"], premium)
+    user_id: int = user["id"]
+    return user_id
+
+
 async def _delete_user_rows(conn: Conn, tables: tuple[str, ...], user_id: int | None) -> int:
     """Delete from each table the rows of one user (or of every user, `user_id` None)."""
     where, params = (" WHERE user_id = :u", {"u": user_id}) if user_id is not None else ("", {})

@@ -106,6 +106,10 @@ class SandboxClient:
         body = {"premium": premium, "username": username, "email": email, "email_confirmed": email_confirmed}
         return SandboxUser(**self._call("POST", "/users", body))
 
+    def set_premium(self, username: str, premium: int) -> None:
+        """Change a user's premium level (0..3), effective at once."""
+        self._call("PUT", f"/users/{username}/premium", {"premium": premium})
+
     def reset_user(self, username: str) -> int:
         """Delete the user's follows, marks, votes, tags and pairings; rows deleted."""
         deleted: int = self._call("POST", f"/users/{username}/reset")["rows_deleted"]
