@@ -11,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from openmaze.app import create_app
+from openmaze.core.routing import RouteGroup
 from openmaze.settings import Settings
 from tests.conftest import ApiUser
 
@@ -18,6 +19,18 @@ collect_ignore = ["project"]
 
 TOKEN = "sandbox-test-token-0123456789"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def is_fast_path(client: TestClient, method: str, path: str) -> bool:
+    """Whether the app serves this route through `openmaze.core.fastpath`: the sandbox's
+    controls must reach those routes as they reach every other."""
+    return any(
+        group.is_direct(route)
+        for group in client.app.router.routes  # type: ignore[attr-defined]
+        if isinstance(group, RouteGroup)
+        for route in group.routes
+        if route.path == path and method in (route.methods or ())
+    )
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from openmaze.sandbox.clock import SandboxClock
 from tests.conftest import DEMO_SHOW, ApiUser
-from tests.sandbox.conftest import ADMIN
+from tests.sandbox.conftest import ADMIN, is_fast_path
 
 EPISODE = 9_000_001
 T = 1_700_000_000
@@ -82,6 +82,8 @@ def test_the_clock_stays_within_the_epochs_it_can_be_set_to(sandbox: TestClient)
 
 def test_user_api_times_follow_the_clock(sandbox: TestClient, carol: ApiUser) -> None:
     h = carol.headers
+    for method, path in [("PUT", "/v1/user/episodes/{episode_id}"), ("PUT", "/v1/user/votes/shows/{show_id}")]:
+        assert is_fast_path(sandbox, method, path)  # the clock reaches the fast path too
     _set(sandbox, T)
     assert sandbox.put(f"/v1/user/episodes/{EPISODE}", headers=h, json={"type": 1}).json()["marked_at"] == T
     assert sandbox.put(f"/v1/user/votes/shows/{DEMO_SHOW}", headers=h, data={"vote": "8"}).json()["voted_at"] == T

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from openmaze.sandbox.faults import MAX_RULES
 from tests.conftest import DEMO_SHOW, ApiUser
-from tests.sandbox.conftest import ADMIN
+from tests.sandbox.conftest import ADMIN, is_fast_path
 
 FOLLOWS = "/v1/user/follows/shows"
 
@@ -25,6 +25,7 @@ def _fault(client: TestClient, **rule: Any) -> dict[str, Any]:
 
 
 def test_a_status_for_the_next_n_requests(sandbox: TestClient, carol: ApiUser) -> None:
+    assert is_fast_path(sandbox, "GET", FOLLOWS)  # faulted like any other
     rule = _fault(sandbox, path="/v1/user/*", status=503, times=2)
     assert rule["remaining"] == 2 and rule["message"] == "Sandbox fault: injected 503"
     answers = [sandbox.get(FOLLOWS + "/", headers=carol.headers) for _ in range(3)]  # a trailing slash too

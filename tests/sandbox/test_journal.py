@@ -9,7 +9,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from tests.conftest import DEMO_SHOW, ApiUser
-from tests.sandbox.conftest import ADMIN
+from tests.sandbox.conftest import ADMIN, is_fast_path
 
 FOLLOWS = "/v1/user/follows/shows"
 
@@ -22,6 +22,7 @@ def _journal(client: TestClient, **query: Any) -> list[dict[str, Any]]:
 
 
 def test_what_was_sent_and_answered(sandbox: TestClient, carol: ApiUser) -> None:
+    assert is_fast_path(sandbox, "PUT", f"{FOLLOWS}/{{show_id}}")  # journaled like any other
     sandbox.put(f"{FOLLOWS}/{DEMO_SHOW}/", headers={**carol.headers, "User-Agent": "my-app/1.0"}, data={"x": "1"})
     [entry] = _journal(sandbox)
     assert entry["method"] == "PUT"
