@@ -1,4 +1,4 @@
-"""The short Markdown report of a run (the README shows it)."""
+"""The short Markdown report of a run (docs/performance.md shows it)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The `openmaze` command. Other tools drive openmaze through these exact commands, so
-their names, flags and `--json` outputs are a contract (see the README)."""
+their names, flags and `--json` outputs are a contract (see docs/configuration.md)."""
 
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _migrate(database_url: str) -> str | None:
-    """Upgrade to head; returns the head revision. Alembic takes ~0.5 s to import, so only
-    the commands that migrate pay for it."""
+    """Upgrade to head; returns the head revision. Alembic is slow to import, so only the
+    commands that migrate pay for it."""
     from openmaze.db import migrate
 
     migrate.upgrade(database_url)

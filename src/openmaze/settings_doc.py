@@ -1,12 +1,17 @@
-"""The environment-variable table of the README and docs/deployment.md, generated from
-`Settings`.
+"""The environment-variable table of docs/configuration.md, generated from `Settings`.
 
-`python -m openmaze.settings_doc` rewrites the table between the markers of both documents;
-a test fails when a document and the settings disagree.
+    python -m openmaze.settings_doc            # print what would change
+    python -m openmaze.settings_doc --check    # the same, exiting 1 when a table is stale
+    python -m openmaze.settings_doc --write    # rewrite the table between the markers
+
+The documents are found in the source checkout this module runs from (or named on the
+command line); a test fails when a document and the settings disagree.
 """
 
 from __future__ import annotations
 
+import argparse
+import difflib
 import sys
 from pathlib import Path
 
@@ -14,9 +19,11 @@ from pydantic.fields import FieldInfo
 
 from openmaze.settings import Settings
 
-START = "<!-- settings-table:start (generated: python -m openmaze.settings_doc) -->"
-DOCUMENTS = ("README.md", "docs/deployment.md")
+START = "<!-- settings-table:start (generated: python -m openmaze.settings_doc --write) -->"
+DOCUMENTS = ("docs/configuration.md",)
 END = "<!-- settings-table:end -->"
+# The checkout's root (src/openmaze/settings_doc.py -> ../..); an installed package has no docs/.
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def env_name(field: str) -> str:
@@ -54,9 +61,49 @@ def render(document: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    for name in argv or DOCUMENTS:
-        path = Path(name)
-        path.write_text(render(path.read_text()))
+    parser = argparse.ArgumentParser(
+        prog="python -m openmaze.settings_doc",
+        description="Compare (or rewrite) the settings table of the documents with the code.",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="exit 1 when a table is stale")
+    mode.add_argument("--write", action="store_true", help="rewrite stale tables")
+    parser.add_argument("documents", nargs="*", type=Path, help=f"default: {', '.join(DOCUMENTS)} of the checkout")
+    args = parser.parse_args(argv)
+
+    paths: list[Path] = args.documents or [ROOT / name for name in DOCUMENTS]
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        print(
+            f"settings_doc: document not found: {', '.join(missing)} "
+            "(run it from a source checkout of openmaze, or name the documents)",
+            file=sys.stderr,
+        )
+        return 2
+    stale = []
+    for path in paths:
+        text = path.read_text()
+        try:
+            wanted = render(text)
+        except ValueError as exc:
+            print(f"settings_doc: {path}: {exc} ({START!r} ... {END!r})", file=sys.stderr)
+            return 2
+        if wanted == text:
+            continue
+        stale.append(str(path))
+        if args.write:
+            path.write_text(wanted)
+            print(f"{path}: table rewritten")
+        else:
+            diff = difflib.unified_diff(
+                text.splitlines(keepends=True), wanted.splitlines(keepends=True), str(path), f"{path} (generated)"
+            )
+            sys.stdout.writelines(diff)
+    if stale and not args.write:
+        print(f"settings_doc: stale: {', '.join(stale)}; rewrite with --write", file=sys.stderr)
+        return 1 if args.check else 0
+    if not stale:
+        print("settings_doc: up to date", file=sys.stderr)
     return 0
 
 

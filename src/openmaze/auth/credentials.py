@@ -1,7 +1,7 @@
 """HTTP Basic authentication of API requests: username + any active API key.
 
 The hot path of every `/v1` request. A verified key is cached per process for
-`auth_cache_seconds` (5 s by default; the README states this bound): revoking a key
+`auth_cache_seconds` (5 s by default; docs/security.md states this bound): revoking a key
 clears it from this process's cache at once, and from other workers' within the bound.
 The cache is keyed by a MAC of the whole Authorization header, never the key itself.
 
@@ -135,8 +135,8 @@ async def current_user(request: Request) -> User:
 
 async def premium_user(request: Request) -> User:
     # Calls current_user rather than depending on it: FastAPI re-inspects every level of
-    # dependencies on every request, and this one level cost ~9 us of a ~77 us cached list
-    # read (bench/, in process).
+    # dependencies on every request, and this one level was a measurable share of a cached
+    # list read (measured with `python -m bench.inproc`, see docs/performance.md).
     user = await current_user(request)
     if user.premium < 1:
         raise ApiError(403, "This feature requires a premium subscription")

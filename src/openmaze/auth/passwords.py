@@ -16,7 +16,7 @@ _hasher = PasswordHasher()
 def _dummy_hash() -> str:
     """A real hash to verify against when the user does not exist, so a login for an
     unknown username costs the same time as a wrong password. Made on first use: hashing
-    costs ~50 ms, which every CLI start would otherwise pay."""
+    takes tens of milliseconds, which every CLI start would otherwise pay."""
     return _hasher.hash("openmaze-timing-equaliser")
 
 

@@ -3,7 +3,7 @@
 Keys are 32 random base62 characters behind a recognisable prefix (`omk_`), so secret
 scanners can spot a leaked one. They are stored only as HMAC-SHA256 under the server's
 secret key: a stolen database does not yield usable keys, and the hash is cheap enough
-to compute on every request (argon2 would cost ~50 ms per request for no gain: the keys
+to compute on every request (argon2 would cost tens of milliseconds per request for no gain: the keys
 have 190 bits of entropy, nothing to brute-force).
 """
 

@@ -1,4 +1,4 @@
-"""Pure ASGI middleware (no BaseHTTPMiddleware: it costs ~30% on small requests).
+"""Pure ASGI middleware (no BaseHTTPMiddleware: its overhead is a large share of a small request).
 
 - Paths are normalised before routing: repeated slashes collapse (`//singlesearch/shows`,
   sent by a Kodi add-on) and a trailing slash is dropped (`/v1/user/follows/shows/`, sent

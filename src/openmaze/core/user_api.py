@@ -69,7 +69,8 @@ def embed_doc(value: str, what: str) -> dict[str, Any]:
     """`openapi_extra` documenting `?embed=` with its one allowed value (others are a 400).
 
     The route reads the parameter itself (`wants_embed(request, value)`): as a FastAPI query
-    parameter, one optional string cost ~9 us of a ~60 us list request (bench/, in process).
+    parameter, one optional string was a measurable share of a list request (measured with
+    `python -m bench.inproc`, see docs/performance.md).
     """
     description = f"Embed the full {what} in `_embedded.{value}`. Any other value is a 400 `Invalid embed type`."
     parameter = {

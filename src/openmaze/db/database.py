@@ -1,9 +1,9 @@
 """The request-path database layer: plain SQL on the raw drivers.
 
-Measured on this kind of machine (`shared/docs/performance-notes.md`, and our own
-`bench/`), SQLAlchemy's async engine runs at 3-5% of the server's limit, while stdlib
-`sqlite3` called directly in the event loop and a raw `asyncpg` pool run 3-8x faster.
-So SQLAlchemy describes the schema and drives Alembic; requests use this module.
+SQLAlchemy's async engine costs several times what stdlib `sqlite3` called directly in
+the event loop and raw `asyncpg` connections cost per request (`shared/docs/performance-notes.md`;
+our own measurements: `python -m bench.run`, see docs/performance.md). So SQLAlchemy describes
+the schema and drives Alembic; requests use this module.
 
 SQL is written once with `:name` parameters, valid on both engines (ON CONFLICT,
 RETURNING, standard types). For asyncpg the statement is rewritten to `$n` once and cached.
@@ -206,7 +206,8 @@ class SqliteDatabase:
         raw, cursor = self._raw, self._version_cursor
         if raw is None or cursor is None or raw.in_transaction:
             return None
-        # A cursor of its own without the Row factory: 4.9 -> 3.2 us, on every cached read.
+        # A cursor of its own without the Row factory: measurably cheaper, and this runs on
+        # every cached read (`python -m bench.inproc`, see docs/performance.md).
         version = cursor.execute("PRAGMA data_version").fetchone()[0]
         return version, raw.total_changes, self._commits
 
@@ -379,15 +380,16 @@ def json_rows_sql(
     and byte for byte the same on both backends.
 
     For lists of many small objects this is the fast path: the database's C functions
-    replace a Python row object, a dict and orjson's walk per item. Measured in `bench/` on
-    this machine: 5,000 marks 8.3 -> 1.6 ms on SQLite (fastest of 200). A list of one
+    replace a Python row object, a dict and orjson's walk per item, which dominate a long
+    list (measured with `python -m bench.inproc`, see docs/performance.md). A list of one
     integer column is cheaper still as `id_list_sql` text. Pass the text to the response as
     `orjson.Fragment` (`responses.Raw`).
     Values: numbers, strings and NULLs come out as JSON numbers, strings and null; SQLite
     has no booleans (0/1 come out as numbers), so do not use it for boolean columns.
     `integers=True` promises every column is an integer (or NULL): PostgreSQL then writes
-    each value as `::text` instead of `to_json()`, for 5,000 marks 2.7 instead of 4.1 ms
-    (json_agg of json_build_object, the obvious way, 5.2 ms and spaces after every colon).
+    each value as `::text` instead of `to_json()`, which is cheaper (json_agg of
+    json_build_object, the obvious way, is slower still and puts spaces after every colon;
+    see docs/performance.md).
     `select` must name exactly `columns` (aliases allowed) and may use `ORDER BY`: SQLite
     never flattens an ordered subquery into an aggregate, and PostgreSQL aggregates a
     sorted subquery in its order; the aggregate is ordered explicitly on PostgreSQL anyway
@@ -411,8 +413,8 @@ def id_list_sql(dialect: str, table: str, column: str, where: str) -> str:
     comma-separated text (NULL when no row matches): the cheapest way out of either
     database for a list of ids. Expand it with `id_objects_json`.
 
-    Measured for 300 ids (round trip, best of many): PostgreSQL 322 us with json_agg,
-    214 us as text; SQLite 72 us with json_group_array, 38 us as text + one str.replace.
+    Cheaper on both backends than json_agg / json_group_array, even with the str.replace
+    that expands it (measured for 300 ids, see docs/performance.md).
     SQLite's group_concat follows the order of the ordered subquery it reads (as in
     `json_rows_sql`); PostgreSQL's string_agg is ordered explicitly.
     """
