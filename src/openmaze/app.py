@@ -21,7 +21,7 @@ from openmaze.core.middleware import BodySizeLimit, PathNormalizer
 from openmaze.core.openapi import install_openapi
 from openmaze.core.ratelimit import RateLimiter
 from openmaze.core.readcache import ReadCache
-from openmaze.core.routing import RouteGroup
+from openmaze.core.routing import allowed_methods, include_grouped
 from openmaze.core.services import Services
 from openmaze.db.database import Database, create_database
 from openmaze.settings import Settings
@@ -35,7 +35,9 @@ def create_app(
     """`freeze_startup_objects`: once started, move what is alive out of the collector's view
     (`openmaze serve` does, see `_freeze_startup_objects`)."""
     settings = settings or Settings()
-    database = db or create_database(settings.resolved_database_url(), settings.database_pool_size)
+    database = db or create_database(
+        settings.resolved_database_url(), settings.database_pool_size, settings.database_pool
+    )
     secret = settings.resolved_secret_key()
 
     @asynccontextmanager
@@ -74,7 +76,7 @@ def create_app(
         mailer=Mailer(settings.smtp_url, settings.mail_from),
     )
 
-    install_error_handlers(app)
+    install_error_handlers(app, allowed_methods)
     _include_routers(app, direct=not settings.telemetry)
     install_openapi(app)
 
@@ -135,16 +137,13 @@ def _include_routers(app: FastAPI, direct: bool) -> None:
     from openmaze.votes.routes import router as votes_router
     from openmaze.web.routes import router as web_router
 
-    # Not app.include_router: FastAPI 0.16x keeps an included router as one nested route
-    # that is matched twice per request and re-checks a version of the whole router tree
-    # each time (~15% of a small request's server CPU, bench/ + py-spy). A RouteGroup holds
-    # the same routes, which carry their own prefix and documented responses.
-    documentation = list(app.router.routes)  # /openapi.json, /docs: rarely asked for, so last
     # `direct`: FastAPI's per-request machinery skipped for routes of the usual shape
     # (openmaze.core.fastpath), unless FastAPI's telemetry is on, which records it.
-    app.router.routes[:] = [
-        RouteGroup(router.routes, direct=direct)
-        for router in (
+    # Grouped rather than app.include_router'd: see openmaze.core.routing. /openapi.json
+    # and /docs, rarely asked for, stay after the groups.
+    include_grouped(
+        app,
+        [
             follows_router,
             marks_router,
             votes_router,
@@ -153,7 +152,7 @@ def _include_routers(app: FastAPI, direct: bool) -> None:
             auth_router,
             public_router,
             health_router,
-        )
-    ]
-    app.router.routes.extend(documentation)
+        ],
+        direct=direct,
+    )
     app.include_router(web_router)  # pages: nested routers, few requests

@@ -25,6 +25,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Most PostgreSQL connections per worker process (hosts x workers x this <= max_connections)",
     )
+    database_pool: Literal["own", "asyncpg"] = Field(
+        default="own",
+        description="PostgreSQL connection pool: openmaze's own (less CPU per query), or asyncpg's "
+        "create_pool, the fallback should the own pool misbehave",
+    )
     data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="Where the default SQLite file and secret live")
     secret_key: str = Field(
         default="",

@@ -111,10 +111,10 @@ def test_invalid_json_and_wrong_top_level(database_url: str, tmp_path: Path) -> 
 
 
 def test_imdb_ids_are_normalised() -> None:
-    from openmaze.catalog.importer import normalize_imdb
+    from openmaze.core.fields import IMDB_ID
 
-    assert normalize_imdb("tt0944947") == normalize_imdb(944947) == normalize_imdb("TT944947") == "tt0944947"
-    assert normalize_imdb("nonsense") is None and normalize_imdb(None) is None
+    assert IMDB_ID.value("tt0944947") == IMDB_ID.value(944947) == IMDB_ID.value("TT944947") == "tt0944947"
+    assert IMDB_ID.value("nonsense") is None and IMDB_ID.value(None) is None
 
 
 def test_import_statement_count_does_not_grow_with_size(demo: list[dict[str, Any]]) -> None:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+import pytest
 from starlette.testclient import TestClient
 
+from openmaze.app import create_app
 from openmaze.core.errors import ApiError
+from openmaze.core.openapi import _error_response
+from openmaze.core.routing import expand
+from openmaze.settings import Settings
 from tests.conftest import ApiUser
 
 
@@ -19,6 +27,55 @@ def test_wrong_method_is_tvmaze_405(client: TestClient, alice: ApiUser) -> None:
     assert r.status_code == 405
     body = r.json()
     assert body["name"] == "Method Not Allowed" and body["status"] == 405 and body["code"] == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("DELETE", "/v1/auth/validate", "GET"),  # the fast path's routes
+        ("PATCH", "/v1/user/follows/shows/1", "DELETE, GET, PUT"),  # one route per method
+        ("POST", "/v1/user/follows/shows", "GET"),
+        ("PUT", "/v1/user/tags/1", "DELETE, PATCH"),
+        ("GET", "/v1/scrobble/episodes", "POST"),
+        ("DELETE", "/shows/1", "GET"),  # the public catalog
+        ("POST", "/healthz", "GET"),
+        ("DELETE", "/login", "GET, POST"),  # web pages, an included router
+        ("DELETE", "/openapi.json", "GET, HEAD"),  # a Starlette route serves HEAD too
+    ],
+)
+def test_a_405_allows_every_method_of_the_path(
+    client: TestClient, alice: ApiUser, method: str, path: str, allow: str
+) -> None:
+    for auth in (alice.auth, None):
+        r = client.request(method, path, auth=auth)
+        assert (r.status_code, r.headers.get("allow")) == (405, allow)
+        assert r.json()["status"] == 405
+
+
+def test_every_path_answers_a_foreign_method_with_its_methods(client: TestClient) -> None:
+    """OPTIONS, which no route serves, on every route's path: Allow names exactly the
+    methods of the routes with that path."""
+    app: Any = client.app
+    by_path: dict[str, set[str]] = {}
+    for route in expand(app.routes):
+        if getattr(route, "methods", None):
+            by_path.setdefault(route.path, set()).update(route.methods)
+    assert len(by_path) > 40
+    for template, methods in by_path.items():
+        path = re.sub(r"\{[^}]+\}", "1", template)
+        r = client.options(path)
+        assert (r.status_code, r.headers.get("allow")) == (405, ", ".join(sorted(methods))), path
+
+
+def test_a_documented_405_documents_allow() -> None:
+    """No operation documents a 405 today; one that does declares the header."""
+    assert "Allow" in _error_response(405, None, None)["headers"]
+    own = {"description": "Wrong method", "content": {"application/json": {"schema": {"$ref": "#/x"}}}}
+    assert "Allow" in _error_response(405, own, None)["headers"]
+    doc = create_app(Settings(database_url="sqlite:///:memory:", secret_key="doc-only")).openapi()
+    for item in doc["paths"].values():
+        for op in item.values():
+            assert "Allow" in op.get("responses", {}).get("405", {"headers": {"Allow": {}}})["headers"]
 
 
 def test_unexpected_exception_is_a_bare_500(app: object) -> None:

@@ -10,7 +10,8 @@ from fastapi import APIRouter, FastAPI
 from starlette.responses import PlainTextResponse
 from starlette.testclient import TestClient
 
-from openmaze.core.routing import RouteGroup, expand
+from openmaze.core.fastpath import DirectRoute
+from openmaze.core.routing import RouteGroup, expand, include_grouped
 
 
 def _app(grouped: bool = True) -> FastAPI:
@@ -92,6 +93,34 @@ def test_expand_lists_the_members_in_order() -> None:
 def test_only_api_routes_can_be_grouped() -> None:
     with pytest.raises(TypeError):
         RouteGroup([])
+
+
+def test_an_app_groups_only_direct_routes() -> None:
+    """A plain APIRoute included flat would never see app.dependency_overrides."""
+    plain = APIRouter()
+
+    @plain.get("/plain")
+    async def plain_route() -> PlainTextResponse:
+        return PlainTextResponse("plain")
+
+    with pytest.raises(TypeError, match="route_class=DirectRoute"):
+        include_grouped(FastAPI(), [plain])
+
+
+def test_a_direct_router_can_also_be_included_the_usual_way() -> None:
+    router = APIRouter(prefix="/v1", route_class=DirectRoute)
+
+    @router.get("/things/{thing_id}")
+    async def get_thing(thing_id: int) -> PlainTextResponse:
+        return PlainTextResponse(f"get {thing_id}")
+
+    grouped, nested = FastAPI(), FastAPI()
+    include_grouped(grouped, [router])
+    nested.include_router(router, prefix="/nested")
+    with TestClient(grouped) as a, TestClient(nested) as b:
+        assert a.get("/v1/things/3").text == "get 3"
+        assert b.get("/nested/v1/things/3").text == "get 3"
+        assert b.get("/v1/things/3").status_code == 404
 
 
 def test_the_app_documents_every_grouped_route(client: TestClient) -> None:

@@ -24,6 +24,7 @@ class Operation:
     authenticated: bool
     premium: bool
     web: bool  # an HTML account page (cookies and forms), not the JSON API
+    int_params: tuple[str, ...] = ()  # path parameters declared as integers (ids)
 
     @property
     def params(self) -> list[str]:
@@ -40,8 +41,13 @@ def _depends_on(dependant: Any, name: str) -> bool:
     return any(getattr(d.call, "__name__", "") == name or _depends_on(d, name) for d in dependant.dependencies)
 
 
+def _int_params(dependant: Any) -> tuple[str, ...]:
+    return tuple(p.alias for p in dependant.path_params if p.field_info.annotation is int)
+
+
 def operations() -> list[Operation]:
-    """Every method of every API route (the document is not needed: routes are read directly)."""
+    """Every method of every route, account pages included: the app's routes are read
+    directly, not the OpenAPI document (which leaves the pages out)."""
     app = create_app(Settings(database_url="sqlite:///:memory:", secret_key="collect-only"))
     found = []
     for route in api_routes(app):
@@ -54,6 +60,7 @@ def operations() -> list[Operation]:
                         _depends_on(route.dependant, "current_user") or _depends_on(route.dependant, "premium_user"),
                         _depends_on(route.dependant, "premium_user"),
                         route.endpoint.__module__.startswith("openmaze.web"),
+                        _int_params(route.dependant),
                     )
                 )
     return found
@@ -62,7 +69,7 @@ def operations() -> list[Operation]:
 OPERATIONS = operations()
 API_OPERATIONS = [op for op in OPERATIONS if not op.web]
 WEB_OPERATIONS = [op for op in OPERATIONS if op.web]
-WITH_PATH_IDS = [op for op in API_OPERATIONS if op.params]
+WITH_PATH_IDS = [op for op in OPERATIONS if op.int_params]  # the account pages' too
 USER_OPERATIONS = [op for op in API_OPERATIONS if op.authenticated]
 
 

@@ -127,7 +127,12 @@ MALFORMED_BODIES: dict[str, tuple[str, bytes]] = {
     ),
     "nul bytes": (
         "application/json",
-        orjson.dumps({"name": "a\x00b", "vote": "\x00", "type": "\x00", "marked_at": "1\x00", "episode_id": "\x00"}),
+        orjson.dumps(
+            {
+                **{"name": "a\x00b", "vote": "\x00", "type": "\x00", "marked_at": "1\x00", "episode_id": "\x00"},
+                **{"email": "a\x00b@example.com", "token": "a\x00b"},
+            }
+        ),
     ),
     "nul bytes in items": (
         "application/json",
@@ -242,6 +247,17 @@ def test_numeric_strings_are_numbers(client: TestClient, alice: ApiUser) -> None
 def test_a_bad_mark_field_is_422(client: TestClient, alice: ApiUser, fields: dict[str, Any], field: str) -> None:
     body = assert_error(client.put("/v1/user/episodes/9000001", json=fields, auth=alice.auth), 422)
     assert list(body["errors"]) == [field]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/v1/user/follows/shows/{}"), ("PUT", "/v1/user/votes/shows/{}"), ("GET", "/v1/scrobble/shows/{}")],
+)
+def test_an_id_of_thousands_of_digits_is_404(client: TestClient, alice: ApiUser, method: str, path: str) -> None:
+    # Past Python's 4,300-digit limit, int() raises: the fast path once called it on any digits.
+    for digits in ("9" * 5000, "1" + "0" * 4999):
+        r = client.request(method, path.format(digits), json={"vote": 5}, auth=alice.auth)
+        assert_error(r, 404, "Page not found.")
 
 
 def test_a_body_id_beyond_64_bits_is_ignored_where_the_path_names_the_object(

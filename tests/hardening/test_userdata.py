@@ -192,6 +192,10 @@ def test_unknown_catalog_ids_are_reported_not_fatal(
         ({"format": FORMAT, "version": 1, "marks": [{"episode_id": 1, "type": 3}]}, "marks[0].type"),
         ({"format": FORMAT, "version": 1, "votes": {"shows": [{"show_id": 1, "vote": 11}]}}, "votes.shows[0].vote"),
         ({"format": FORMAT, "version": 1, "tags": [{"name": "x" * 101}]}, "tags[0].name"),
+        # Names the API refuses are refused here too, with the API's reason.
+        ({"format": FORMAT, "version": 1, "tags": [{"name": "a\x01b"}]}, "must not contain control characters"),
+        ({"format": FORMAT, "version": 1, "tags": [{"name": "ok"}, {"name": " \t "}]}, "tags[1].name: Name cannot"),
+        ({"format": FORMAT, "version": 1, "tags": [{"name": 5}]}, "Name must be a string"),
         ({"format": FORMAT, "version": 1, "follows": {"shows": [{"show_id": "1"}]}}, "follows.shows[0].show_id"),
         ([], "document: expected an object"),
     ],
@@ -214,6 +218,23 @@ def test_an_invalid_file_writes_nothing(
     assert code == 1
     assert message in err
     assert snapshot(database_url) == before
+
+
+def test_tag_names_are_stored_as_the_api_would_store_them(
+    client: TestClient, database_url: str, alice: ApiUser, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Trimmed, as POST /v1/user/tags trims them: " Favourites " and "Favourites" are one tag."""
+    tags = [{"name": " Favourites\t", "shows": [DEMO_SHOW]}, {"name": "Favourites", "shows": [DEMO_SHOW_2]}]
+    path = tmp_path / "tags.json"
+    path.write_text(json.dumps({"format": FORMAT, "version": VERSION, "tags": tags}))
+    code, _, err = cli(database_url, capsys, "import-user", str(path), "--username", "alice")
+    assert code == 0, err
+    (tag,) = client.get("/v1/user/tags", auth=alice.auth).json()
+    assert tag["name"] == "Favourites"
+    shows = client.get(f"/v1/user/tags/{tag['id']}/shows", auth=alice.auth).json()
+    assert shows == [{"show_id": DEMO_SHOW}, {"show_id": DEMO_SHOW_2}]
+    # And the API agrees that this is the name: creating it again is a duplicate.
+    assert client.post("/v1/user/tags", json={"name": "Favourites "}, auth=alice.auth).status_code == 422
 
 
 def test_not_json_and_unknown_user_fail_cleanly(

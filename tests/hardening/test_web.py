@@ -17,6 +17,7 @@ from openmaze.db.database import Conn
 from openmaze.settings import Settings
 from tests.conftest import ApiUser, run_sync
 from tests.hardening.routes import WEB_OPERATIONS
+from tests.hardening.test_hostile import MALFORMED_BODIES
 
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -153,3 +154,20 @@ def test_the_access_log_names_a_logged_in_page_user(
         assert web.get("/account").status_code == 200
     assert any(' carol "GET /account HTTP/1.1" 200 ' in r.getMessage() for r in caplog.records), caplog.text
     assert PASSWORD not in caplog.text and "openmaze_session" not in caplog.text
+
+
+@pytest.mark.parametrize("logged_in", [False, True], ids=["anonymous", "logged-in"])
+def test_malformed_form_bodies_never_500(web: TestClient, carol: ApiUser, logged_in: bool) -> None:
+    """Every hostile body of the API sweep (tests/hardening/test_hostile.py), posted to every
+    form of the account pages."""
+    if logged_in:
+        log_in(web, carol)
+    for op in FORMS:
+        for name, (content_type, body) in MALFORMED_BODIES.items():
+            r = web.post(
+                op.url(code="x", token="x", key_id=1),
+                content=body,
+                headers={"Content-Type": content_type},
+                follow_redirects=False,
+            )
+            assert r.status_code < 500, (str(op), name, r.status_code, r.text[:300])

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from openmaze.app import create_app
 from openmaze.db import migrate
-from openmaze.db.database import create_database, dialect_of, normalize_url, sqlalchemy_url
+from openmaze.db.database import PostgresDatabase, create_database, dialect_of, normalize_url, sqlalchemy_url
 from openmaze.settings import Settings
 from tests.conftest import _pg_admin, _pg_url_for
 
@@ -104,3 +104,16 @@ def test_concurrent_migrations_of_a_fresh_database_all_succeed(tmp_path: Path, d
     finally:
         if dialect_of(database_url) == "postgresql":
             _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_the_pool_setting_picks_whose_pool_holds_postgresql_connections(monkeypatch: pytest.MonkeyPatch) -> None:
+    url = "postgresql://u@h/db"
+    assert Settings().database_pool == "own"
+    monkeypatch.setenv("OPENMAZE_DATABASE_POOL", "asyncpg")
+    assert Settings().database_pool == "asyncpg"
+    monkeypatch.setenv("OPENMAZE_DATABASE_POOL", "pgbouncer")
+    with pytest.raises(ValueError, match="database_pool"):
+        Settings()
+    for kind in ("own", "asyncpg"):
+        db = create_database(url, 4, kind)  # nothing connects before open()
+        assert isinstance(db, PostgresDatabase) and (db.pool_kind, db.min_size, db.max_size) == (kind, 2, 4)

@@ -1,6 +1,8 @@
 """`openmaze.db.pgpool` against the real PostgreSQL server: bounds, fairness, and that no
 connection is lost or reused in a bad state (cancelled mid-statement, killed by the
-server, left inside a transaction, handed to a waiter that was cancelled)."""
+server, left inside a transaction, handed to a waiter that was cancelled); and the app on
+asyncpg's own pool instead (`OPENMAZE_DATABASE_POOL=asyncpg`). The same rules without a
+server, on fake connections: tests/ops/test_pg_pool_rules.py."""
 
 from __future__ import annotations
 
@@ -9,9 +11,13 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
+from starlette.testclient import TestClient
 
-from openmaze.db.pgpool import PgPool, PoolClosed
-from tests.conftest import PG_URL
+from openmaze.app import create_app
+from openmaze.db.database import PostgresDatabase
+from openmaze.db.pgpool import AsyncpgPool, PgPool, PoolClosed
+from openmaze.settings import Settings
+from tests.conftest import DEMO_SHOW, PG_URL, ApiUser
 
 pytestmark = pytest.mark.postgres
 
@@ -212,3 +218,24 @@ async def _acquire_all(pool: PgPool, n: int) -> None:
     finally:
         for conn in held:
             pool.release(conn)
+
+
+def test_the_app_works_on_asyncpgs_own_pool(settings: Settings, alice: ApiUser) -> None:
+    app = create_app(settings.model_copy(update={"database_pool": "asyncpg", "database_pool_size": 2}))
+    with TestClient(app) as client:
+        db = app.state.db
+        assert isinstance(db, PostgresDatabase) and isinstance(db._opened(), AsyncpgPool)
+        assert client.get("/v1/auth/validate", auth=alice.auth).json() == {"premium": 1}
+        assert client.put(f"/v1/user/follows/shows/{DEMO_SHOW}", auth=alice.auth).status_code == 200
+        follows = client.get("/v1/user/follows/shows", auth=alice.auth).json()
+        assert [f["show_id"] for f in follows] == [DEMO_SHOW]
+        episodes = client.get(f"/shows/{DEMO_SHOW}/episodes").json()
+        marks = [{"episode_id": e["id"], "type": 0} for e in episodes[:3]]
+        assert client.post("/v1/scrobble/episodes", json=marks, auth=alice.auth).status_code == 200
+        assert len(client.get("/v1/user/episodes", auth=alice.auth).json()) == 3
+        # An error inside a transaction rolls back and leaves the connection usable.
+        assert client.put(f"/v1/user/follows/shows/{2**31 - 1}", auth=alice.auth).status_code == 404
+        assert client.delete(f"/v1/user/follows/shows/{DEMO_SHOW}", auth=alice.auth).status_code == 200
+        assert client.get("/v1/user/follows/shows", auth=alice.auth).json() == []
+        assert client.get("/readyz").status_code == 200
+    assert db._pool is None  # closed with the app

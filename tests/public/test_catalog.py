@@ -273,7 +273,22 @@ def test_lookup_hit_redirects_to_the_show(client: TestClient, query: str) -> Non
     assert client.get(f"/lookup/shows?{query}").json()["id"] == expected  # a client that follows
 
 
-@pytest.mark.parametrize("query", ["thetvdb=1", "imdb=tt0000001", "tvrage=1", "thetvdb=abc", "imdb=nope"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "thetvdb=1",
+        "imdb=tt0000001",
+        "tvrage=1",
+        "thetvdb=abc",
+        "imdb=nope",
+        # Digits to str.isdigit(), but not to int(): these were 500s.
+        "thetvdb=%C2%B2",
+        "tvrage=%C2%B2",
+        "imdb=tt%C2%B2",
+        "thetvdb=" + "9" * 5000,
+        f"tvrage={2**31}",
+    ],
+)
 def test_lookup_miss_is_404_with_null(client: TestClient, query: str) -> None:
     r = client.get(f"/lookup/shows?{query}", follow_redirects=False)
     assert r.status_code == 404

@@ -97,6 +97,13 @@ def test_nothing_found_and_empty_query(client: TestClient) -> None:
     assert r.status_code == 400 and r.json()["message"] == "Missing required parameters: q"
 
 
+@pytest.mark.parametrize("path", ["/search/shows", "/singlesearch/shows", "/search/people"])
+def test_q_is_documented_as_required(client: TestClient, path: str) -> None:
+    (q,) = [p for p in client.get("/openapi.json").json()["paths"][path]["get"]["parameters"] if p["name"] == "q"]
+    assert q["in"] == "query" and q["required"] is True and q["schema"]["type"] == "string"
+    assert client.get(path).json()["message"] == "Missing required parameters: q"
+
+
 def test_singlesearch(client: TestClient, famous: None) -> None:
     r = client.get("/singlesearch/shows?q=game%20of%20thornes")
     assert (r.status_code, r.json()["id"]) == (200, 82)

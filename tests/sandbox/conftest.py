@@ -11,7 +11,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from openmaze.app import create_app
-from openmaze.core.routing import RouteGroup
+from openmaze.core.fastpath import DirectRoute
+from openmaze.core.routing import expand
 from openmaze.settings import Settings
 from tests.conftest import ApiUser
 
@@ -25,11 +26,9 @@ def is_fast_path(client: TestClient, method: str, path: str) -> bool:
     """Whether the app serves this route through `openmaze.core.fastpath`: the sandbox's
     controls must reach those routes as they reach every other."""
     return any(
-        group.is_direct(route)
-        for group in client.app.router.routes  # type: ignore[attr-defined]
-        if isinstance(group, RouteGroup)
-        for route in group.routes
-        if route.path == path and method in (route.methods or ())
+        isinstance(route, DirectRoute) and route.direct is not None and method in (route.methods or ())
+        for route in expand(client.app.routes)  # type: ignore[attr-defined]
+        if getattr(route, "path", None) == path
     )
 
 

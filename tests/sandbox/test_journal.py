@@ -134,3 +134,8 @@ def test_deeply_nested_bodies_are_cut_not_crashed_on(sandbox: TestClient, carol:
     assert answer.status_code in (207, 422)  # the route's own answer, journaled without trouble
     [entry] = _journal(sandbox)
     assert entry["body"].startswith('[{"token":"***"},[[[') and "…" in entry["body"]
+
+
+def test_a_filter_given_twice_is_a_422(sandbox: TestClient) -> None:
+    answer = sandbox.get("/_sandbox/journal?path=/a&path=/b", headers=ADMIN)
+    assert answer.status_code == 422 and answer.json()["errors"] == {"path": ["is given more than once"]}

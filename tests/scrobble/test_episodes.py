@@ -224,7 +224,7 @@ def test_put_form_encoded_and_empty_bodies(client: TestClient, alice: ApiUser, e
 def test_put_unknown_episode_is_404(client: TestClient, alice: ApiUser, database_url: str) -> None:
     r = client.put(f"/v1/scrobble/episodes/{UNKNOWN_ID}", json={"type": 0}, auth=alice.auth)
     assert r.json() == {"name": "Not Found", "message": "This episode does not exist", "code": 0, "status": 404}
-    # Ids that cannot exist are refused before the route runs (openmaze.ids.PathId).
+    # Ids that cannot exist are refused before the route runs (openmaze.core.fields.PathId).
     for path in ("/v1/scrobble/episodes/0", f"/v1/scrobble/episodes/{2**40}"):
         r = client.put(path, json={"type": 0}, auth=alice.auth)
         assert r.json() == {"name": "Not Found", "message": "Page not found.", "code": 0, "status": 404}, path

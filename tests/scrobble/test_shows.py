@@ -258,7 +258,7 @@ def test_list_is_per_user_and_empty_for_unmarked_show(
 def test_list_unknown_show_is_404(client: TestClient, alice: ApiUser) -> None:
     r = client.get(f"/v1/scrobble/shows/{UNKNOWN_ID}", auth=alice.auth)
     assert (r.status_code, r.json()["message"]) == (404, "This show does not exist")
-    for show in (0, 2**40):  # cannot exist: refused before the route runs (openmaze.ids.PathId)
+    for show in (0, 2**40):  # cannot exist: refused before the route runs (openmaze.core.fields.PathId)
         r = client.get(f"/v1/scrobble/shows/{show}", auth=alice.auth)
         assert (r.status_code, r.json()["message"]) == (404, "Page not found.")
     assert client.get("/v1/scrobble/shows/abc", auth=alice.auth).status_code == 404

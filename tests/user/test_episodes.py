@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from starlette.testclient import TestClient
 
@@ -110,6 +111,38 @@ def test_invalid_mark_is_422_and_writes_nothing(
     assert set(got["errors"]) == fields
     assert all(isinstance(m, str) for msgs in got["errors"].values() for m in msgs)
     assert client.get(BASE, auth=alice.auth).json() == []
+
+
+def _documented_marked_at(client: TestClient) -> Any:
+    doc = client.get("/openapi.json").json()
+    body = doc["paths"][f"{BASE}/{{episode_id}}"]["put"]["requestBody"]["content"]["application/json"]
+    return jsonschema_rs.validator_for(body["schema"]["properties"]["marked_at"])
+
+
+@pytest.mark.parametrize(
+    ("marked_at", "accepted"),
+    [
+        (" 5 ", True),  # Yii2's integer rule: ASCII spaces around the digits
+        ("+5", True),
+        ("0005", True),
+        ("9007199254740992", True),  # MAX_EPOCH
+        ("9007199254740993", False),  # one past it: the document once allowed any digits
+        (9_007_199_254_740_993, False),
+        ("5 5", False),
+        ("\u00b2", False),
+        ("\u0665", False),  # Arabic-Indic five: a digit to str.isdigit(), not here
+        ("5" * 5000, False),
+    ],
+)
+def test_marked_at_as_documented(client: TestClient, alice: ApiUser, ids: Ids, marked_at: Any, accepted: bool) -> None:
+    """The document and the server agree on a value either might have got wrong."""
+    assert _documented_marked_at(client).is_valid(marked_at) is accepted
+    r = client.put(f"{BASE}/{ids.episode}", json={"marked_at": marked_at}, auth=alice.auth)
+    assert r.status_code == (200 if accepted else 422), r.text
+    if accepted:
+        assert r.json()["marked_at"] == int(str(marked_at).strip())
+    else:
+        assert list(r.json()["errors"]) == ["marked_at"]
 
 
 def test_form_encoded_and_empty_json_bodies(client: TestClient, alice: ApiUser, ids: Ids) -> None:

@@ -1,6 +1,7 @@
 """The fast path (`openmaze.core.fastpath`) answers exactly as FastAPI's own handlers would:
 the same status, body and headers for valid requests, odd ids, odd filters, missing or
-wrong credentials and wrong methods; and it serves every /v1 route it was made for."""
+wrong credentials and wrong methods; it serves exactly the routes listed here; and
+`app.dependency_overrides` works on every route, direct or not."""
 
 from __future__ import annotations
 
@@ -15,10 +16,13 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.testclient import TestClient
 
 from openmaze.app import create_app
-from openmaze.auth.credentials import CurrentUser
-from openmaze.core.routing import RouteGroup, expand
+from openmaze.auth.credentials import CurrentUser, User, current_user, premium_user
+from openmaze.core.errors import ApiError
+from openmaze.core.fastpath import DirectRoute
+from openmaze.core.routing import expand
+from openmaze.public.caching import public_rate_limit
 from openmaze.settings import Settings
-from tests.conftest import UNKNOWN_ID, ApiUser
+from tests.conftest import DEMO_SHOW, UNKNOWN_ID, ApiUser
 from tests.user.conftest import OPERATIONS, Ids
 
 # Path ids FastAPI and the fast path must treat alike: pydantic accepts some that are not
@@ -27,10 +31,19 @@ ODD_IDS = ("abc", "0", "-1", "007", "+1", "%201", "1_0", "1.0", "2147483647", "2
 
 
 def _without_fast_path(app: FastAPI) -> FastAPI:
-    app.router.routes[:] = [
-        RouteGroup(r.routes, direct=False) if isinstance(r, RouteGroup) else r for r in app.router.routes
-    ]
+    for route in expand(app.routes):
+        if isinstance(route, DirectRoute):
+            route.direct = None  # the app's own copy: the router's route is untouched
     return app
+
+
+def _direct(app: FastAPI) -> set[tuple[str, str]]:
+    return {
+        (method, route.path)
+        for route in expand(app.routes)
+        if isinstance(route, DirectRoute) and route.direct is not None
+        for method in route.methods
+    }
 
 
 @pytest.fixture
@@ -54,23 +67,40 @@ def _same(pair: tuple[TestClient, TestClient], method: str, url: str, **kw: Any)
     return int(a.status_code)
 
 
-def test_every_user_scrobble_and_validate_route_takes_the_fast_path(app: FastAPI) -> None:
-    groups = [g for g in app.router.routes if isinstance(g, RouteGroup)]
-    served = {
-        (method, route.path): group.is_direct(route)
-        for group in groups
-        for route in group.routes
-        for method in route.methods or ()
-        if route.path.startswith(("/v1/user", "/v1/scrobble", "/v1/auth/validate"))
-    }
-    assert len(served) == len(OPERATIONS) + 5  # + 4 scrobble routes and validate
-    assert [key for key, direct in served.items() if not direct] == []
+# Every route that takes the fast path, spelled out: a route that drops off it (a new
+# dependency, a str parameter) or joins it fails here until this list says so.
+DIRECT = {
+    *OPERATIONS,
+    ("POST", "/v1/scrobble/episodes"),
+    ("PUT", "/v1/scrobble/episodes/{episode_id}"),
+    ("POST", "/v1/scrobble/shows"),
+    ("GET", "/v1/scrobble/shows/{show_id}"),
+    ("GET", "/v1/auth/validate"),
+    ("POST", "/v1/auth/poll"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+}
+
+
+def test_exactly_the_listed_routes_take_the_fast_path(app: FastAPI) -> None:
+    assert len(OPERATIONS) == 35  # every /v1/user operation (tests/user/test_openapi.py)
+    direct = _direct(app)
+    assert sorted(direct - DIRECT) == [], "new on the fast path"
+    assert sorted(DIRECT - direct) == [], "no longer on the fast path"
+
+
+def test_the_routers_own_routes_stay_fastapis(app: FastAPI) -> None:
+    """Direct handlers belong to an app's copies; the module-level routers, shared by every
+    app the process builds, keep plain FastAPI routes."""
+    from openmaze.follows.routes import router
+
+    assert all(isinstance(r, DirectRoute) and r.direct is None for r in router.routes)
+    assert not {id(r) for r in router.routes} & {id(r) for r in expand(app.routes)}
 
 
 def test_telemetry_keeps_fastapis_own_handlers(settings: Settings) -> None:
     app = create_app(settings.model_copy(update={"telemetry": True}))
-    groups = [g for g in app.router.routes if isinstance(g, RouteGroup)]
-    assert not any(g.is_direct(r) for g in groups for r in g.routes)
+    assert _direct(app) == set()
 
 
 # Beyond /v1/user (tests/user/conftest.OPERATIONS): the other routes with an id in the path.
@@ -161,6 +191,72 @@ def test_writes_through_the_fast_path_are_what_fastapi_would_write(
     _same(pair, "PUT", url, content=b"{not json", headers={"content-type": "application/json"}, auth=alice.auth)
 
 
+# --- dependency overrides ------------------------------------------------------------------
+
+
+def _stand_in(premium: int, user_id: int = 999_999) -> Any:
+    async def user() -> User:
+        return User(id=user_id, username="stand-in", premium=premium, key_id=0)
+
+    return user
+
+
+def test_overrides_reach_fast_path_routes(app: FastAPI, alice: ApiUser) -> None:
+    with TestClient(app) as client:
+        assert client.get("/v1/auth/validate").status_code == 401
+        assert client.get("/v1/user/follows/shows").status_code == 401
+        # alice, as far as her id goes, with a premium level of her own
+        app.dependency_overrides[current_user] = _stand_in(premium=7, user_id=alice.id)
+        app.dependency_overrides[premium_user] = _stand_in(premium=7, user_id=alice.id)
+        # No credentials: the stand-in is who asks.
+        r = client.get("/v1/auth/validate")
+        assert (r.status_code, r.json()) == (200, {"premium": 7})
+        assert client.put(f"/v1/user/follows/shows/{DEMO_SHOW}").status_code == 200
+        assert [f["show_id"] for f in client.get("/v1/user/follows/shows").json()] == [DEMO_SHOW]
+        app.dependency_overrides.clear()
+        assert client.get("/v1/auth/validate").status_code == 401
+        assert client.get("/v1/auth/validate", auth=alice.auth).json() == {"premium": 1}
+        assert [f["show_id"] for f in client.get("/v1/user/follows/shows", auth=alice.auth).json()] == [DEMO_SHOW]
+
+
+def test_an_override_of_another_dependency_keeps_the_fast_path(app: FastAPI, alice: ApiUser) -> None:
+    app.dependency_overrides[public_rate_limit] = _stand_in(premium=0)
+    route = next(r for r in expand(app.routes) if getattr(r, "path", "") == "/v1/auth/validate")
+    calls: list[str] = []
+    direct = route.direct
+
+    async def spy(scope: Any, receive: Any, send: Any) -> None:
+        calls.append(scope["path"])
+        await direct(scope, receive, send)
+
+    route.direct = spy
+    with TestClient(app) as client:
+        assert client.get("/v1/auth/validate", auth=alice.auth).status_code == 200
+        app.dependency_overrides[current_user] = _stand_in(premium=0)
+        assert client.get("/v1/auth/validate").status_code == 200
+    assert calls == ["/v1/auth/validate"]  # the second request went to FastAPI's handler
+
+
+def test_overrides_reach_routes_off_the_fast_path(app: FastAPI) -> None:
+    async def limited() -> None:
+        raise ApiError(429, "overridden")
+
+    with TestClient(app) as client:
+        assert client.get(f"/shows/{DEMO_SHOW}").status_code == 200
+        app.dependency_overrides[public_rate_limit] = limited
+        r = client.get(f"/shows/{DEMO_SHOW}")
+        assert (r.status_code, r.json()["message"]) == (429, "overridden")
+
+
+def test_overrides_stay_with_their_app(settings: Settings) -> None:
+    """Two apps in one process share the routers; an override in one is not in the other."""
+    first, second = create_app(settings), create_app(settings)
+    first.dependency_overrides[current_user] = _stand_in(premium=1)
+    with TestClient(first) as a, TestClient(second) as b:
+        assert a.get("/v1/auth/validate").status_code == 200
+        assert b.get("/v1/auth/validate").status_code == 401
+
+
 # --- which routes qualify ------------------------------------------------------------------
 
 
@@ -168,12 +264,8 @@ async def _user(request: Request) -> int:
     return 1
 
 
-def _group(router: APIRouter) -> RouteGroup:
-    return RouteGroup(router.routes, direct=True)
-
-
 def test_only_routes_of_the_usual_shape_qualify() -> None:
-    router = APIRouter()
+    router = APIRouter(route_class=DirectRoute)
 
     @router.get("/usual/{thing_id}")
     async def usual(request: Request, user: CurrentUser, thing_id: Annotated[int, Path(ge=1)]) -> Response:
@@ -199,8 +291,9 @@ def test_only_routes_of_the_usual_shape_qualify() -> None:
     def sync(user: CurrentUser) -> Response:
         return PlainTextResponse("")
 
-    group = _group(router)
-    assert {r.path: group.is_direct(r) for r in expand([group])} == {  # type: ignore[attr-defined]
+    app = FastAPI()
+    served = [r.for_app(app) for r in router.routes if isinstance(r, DirectRoute)]
+    assert {r.path: r.direct is not None for r in served} == {
         "/usual/{thing_id}": True,
         "/text-filter": False,
         "/model-body": False,
@@ -208,3 +301,4 @@ def test_only_routes_of_the_usual_shape_qualify() -> None:
         "/returns-a-dict": False,
         "/sync": False,
     }
+    assert not any(r.for_app(app, direct=False).direct for r in served)

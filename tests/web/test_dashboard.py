@@ -89,6 +89,18 @@ def test_another_users_key_cannot_be_revoked(web: TestClient, alice: ApiUser, da
     assert web.get("/v1/auth/validate", auth=alice.auth).status_code == 200
 
 
+@pytest.mark.parametrize("key_id", ["0", str(2**31), "99999999999999999999", "9" * 5000, "abc", "%C2%B2"])
+def test_a_key_number_that_cannot_be_one_is_404(
+    web: TestClient, carol: ApiUser, database_url: str, key_id: str
+) -> None:
+    # Logged in, with a valid token: the number reaches no database (it once overflowed it: a 500).
+    page = web.get("/account")
+    r = web.post(f"/account/keys/{key_id}/revoke", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False)
+    assert r.status_code == 404, r.text[:300]
+    assert len(_key_ids(database_url, carol.id)) == 1
+    assert web.get("/v1/auth/validate", auth=carol.auth).status_code == 200
+
+
 def test_key_forms_need_the_csrf_token(
     web: TestClient, carol: ApiUser, database_url: str, make_client: Callable[..., TestClient]
 ) -> None:

@@ -23,6 +23,7 @@ from fastapi import Depends, Request
 
 from openmaze.auth.secrets import keyed_hash
 from openmaze.core.accesslog import note_user
+from openmaze.core.authentication import authenticates
 from openmaze.core.errors import BASIC_CHALLENGE, ApiError
 from openmaze.core.services import User, services
 from openmaze.db.database import Database
@@ -115,6 +116,7 @@ class Authenticator:
             await conn.execute("UPDATE api_keys SET last_used_at = :t WHERE id = :id", {"t": int(now), "id": key_id})
 
 
+@authenticates(premium=False)
 async def current_user(request: Request) -> User:
     state = services(request)
     header = request.headers.get("authorization")
@@ -133,17 +135,17 @@ async def current_user(request: Request) -> User:
     return user
 
 
+@authenticates(premium=True)
 async def premium_user(request: Request) -> User:
     # Calls current_user rather than depending on it: FastAPI re-inspects every level of
-    # dependencies on every request, and this one level was a measurable share of a cached
-    # list read (measured with `python -m bench.inproc`, see docs/performance.md).
+    # dependencies on every request, and this one level cost a noticeable share of a cached
+    # list read (`python -m bench.inproc`). So an override of current_user in
+    # app.dependency_overrides does not reach premium routes: override premium_user too.
     user = await current_user(request)
     if user.premium < 1:
         raise ApiError(403, "This feature requires a premium subscription")
     return user
 
 
-# A route that depends on either of these needs credentials (the OpenAPI document says so).
-AUTHENTICATES = (current_user, premium_user)
 CurrentUser = Annotated[User, Depends(current_user)]
 PremiumUser = Annotated[User, Depends(premium_user)]

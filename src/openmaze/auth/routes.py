@@ -5,7 +5,6 @@ HTTP in and out only; the pairing rules live in `openmaze.auth.service`.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from starlette.responses import Response
@@ -16,40 +15,20 @@ from openmaze.auth.emails import pairing_email
 from openmaze.auth.schemas import POLL_BODY, POLL_RESPONSES, START_BODY, START_RESPONSES
 from openmaze.core.body import read_fields
 from openmaze.core.errors import ApiError
+from openmaze.core.fastpath import DirectRoute
+from openmaze.core.fields import FieldErrors, parse_fields
 from openmaze.core.links import pair_url
 from openmaze.core.mail import send_quietly
 from openmaze.core.ratelimit import client_address
 from openmaze.core.responses import ok
 from openmaze.core.services import services
 
-router = APIRouter(prefix="/v1", tags=["auth"])
+router = APIRouter(prefix="/v1", tags=["auth"], route_class=DirectRoute)
 
 
 @router.get("/auth/validate", summary="Validate Your Authentication Credentials")
 async def validate(user: CurrentUser) -> Response:
     return ok({"premium": user.premium})
-
-
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off"}
-
-
-def _flag(value: Any, field: str) -> bool:
-    """A boolean from JSON (true/false) or a form ("true", "0", ...)."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    raise ApiError(422, "Data validation failed.", {field: ["must be true or false"]})
-
-
-def _text(fields: dict[str, Any], field: str) -> str:
-    value = fields.get(field)
-    if not isinstance(value, str) or not value.strip():
-        raise ApiError(422, "Data validation failed.", {field: ["is required"]})
-    return value.strip()
 
 
 @router.post(
@@ -60,13 +39,13 @@ def _text(fields: dict[str, Any], field: str) -> str:
     response_model=None,
 )
 async def start(request: Request, background: BackgroundTasks) -> Response:
-    fields = await read_fields(request)
-    email = _text(fields, "email")
-    if len(email) > 254:  # no stored address is longer; keeps rate-limit keys small too
-        raise ApiError(422, "Data validation failed.", {"email": ["is not an email address"]})
+    try:
+        values = parse_fields(await read_fields(request), service.START_FIELDS)
+    except FieldErrors as exc:
+        raise exc.api_error() from None
+    email: str = values["email"]
     # Absent, null or blank (an empty form field) all mean the documented default, true.
-    raw_flag = fields.get("email_confirmation")
-    email_confirmation = True if raw_flag is None or raw_flag == "" else _flag(raw_flag, "email_confirmation")
+    email_confirmation = values["email_confirmation"] is not False
     state = services(request)
     settings = state.settings
     address = client_address(request, settings.trust_proxy_headers)
@@ -102,7 +81,10 @@ async def start(request: Request, background: BackgroundTasks) -> Response:
     response_model=None,
 )
 async def poll(request: Request) -> Response:
-    token = _text(await read_fields(request), "token")
+    try:
+        token: str = parse_fields(await read_fields(request), service.POLL_FIELDS)["token"]
+    except FieldErrors as exc:
+        raise exc.api_error() from None
     state = services(request)
     async with state.db.transaction() as conn:
         outcome = await service.poll(

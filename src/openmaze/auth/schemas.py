@@ -7,7 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from openmaze.core.schemas import Error, ErrorWithFields
+from openmaze.auth.service import POLL_FIELDS, START_FIELDS
+from openmaze.core.fields import object_schema
+from openmaze.core.schemas import Error, ErrorWithFields, request_body
 
 
 class StartResult(BaseModel):
@@ -20,31 +22,8 @@ class PollResult(BaseModel):
     username: str = Field(description="The user's username")
 
 
-def _body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    schema = {"type": "object", "properties": properties, "required": required}
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": schema},
-                "application/x-www-form-urlencoded": {"schema": schema},
-            },
-        }
-    }
-
-
-START_BODY = _body(
-    {
-        "email": {"type": "string", "description": "The user's email address"},
-        "email_confirmation": {
-            "type": "boolean",
-            "default": True,
-            "description": "Whether to email the user a confirmation link",
-        },
-    },
-    ["email"],
-)
-POLL_BODY = _body({"token": {"type": "string", "description": "The token `start` returned"}}, ["token"])
+START_BODY = request_body(object_schema(START_FIELDS, ("email",)), required=True)
+POLL_BODY = request_body(object_schema(POLL_FIELDS, ("token",)), required=True)
 
 
 def _error(description: str) -> dict[str, Any]:

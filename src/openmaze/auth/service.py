@@ -26,6 +26,7 @@ from typing import Any
 from openmaze.auth import accounts
 from openmaze.auth.secrets import keyed_hash, random_token
 from openmaze.core.errors import ApiError
+from openmaze.core.fields import Field, Flag, Nullable, Text
 from openmaze.db.database import Conn
 
 PENDING = "pending"
@@ -42,6 +43,27 @@ REQUEST_NOT_FOUND = "The authentication request was not found"
 POLL_TOO_FAST = "You are polling too quickly, please back off"
 
 CLIENT_NAME_MAX = 100
+EMAIL_MAX = 254  # no stored address is longer; keeps rate-limit keys small too
+
+# The bodies of start and poll (JSON or form), parsed and documented from these fields.
+START_FIELDS: dict[str, Field[Any]] = {
+    # No control characters: PostgreSQL refuses NUL in text (a 500 before this rule).
+    "email": Text(
+        "is required",
+        "is required",
+        EMAIL_MAX,
+        "is not an email address",
+        controls=False,
+        control="is not an email address",
+        description="The user's email address",
+    ),
+    "email_confirmation": Nullable(
+        Flag(), "Whether to email the user a confirmation link (absent, null or blank: true)"
+    ),
+}
+POLL_FIELDS: dict[str, Field[Any]] = {
+    "token": Text("is required", "is required", description="The token `start` returned"),
+}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 

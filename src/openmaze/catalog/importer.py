@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 
 from openmaze.catalog.text import fold
+from openmaze.core.fields import IMDB_ID
 from openmaze.db.database import Conn, Database
 
 
@@ -86,18 +87,6 @@ def _opt_int(value: Any) -> int | None:
     return None
 
 
-def normalize_imdb(value: Any) -> str | None:
-    """'tt0944947', 'TT944947', 944947 -> 'tt0944947' (IMDb pads to 7 digits)."""
-    if value is None or isinstance(value, bool):
-        return None
-    text = str(value).strip().lower()
-    if text.startswith("tt"):
-        text = text[2:]
-    if not text.isdigit():
-        return None
-    return "tt" + text.zfill(7)
-
-
 def add_show(batch: CatalogBatch, show: Any, source: str, path: str) -> None:
     """Validate one TVmaze show object (with optional embeds) and add its rows to `batch`."""
     show_id = _require_id(show, source, path)
@@ -130,7 +119,7 @@ def add_show(batch: CatalogBatch, show: Any, source: str, path: str) -> None:
             "name": name,
             "search_name": fold(name),
             "thetvdb_id": _opt_int(externals.get("thetvdb")),
-            "imdb_id": normalize_imdb(externals.get("imdb")),
+            "imdb_id": IMDB_ID.value(externals.get("imdb")),
             "tvrage_id": _opt_int(externals.get("tvrage")),
             "network_id": channel_ids["network"],
             "webchannel_id": channel_ids["webChannel"],

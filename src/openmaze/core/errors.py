@@ -9,6 +9,7 @@ validation, and unexpected exceptions - as TVmaze does:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
@@ -17,9 +18,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import BaseRoute
+from starlette.types import Scope
 
 log = logging.getLogger("openmaze.core.errors")
 
+VALIDATION_FAILED = "Data validation failed."  # the message of every 422 that lists `errors`
 BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="TVmaze"'}
 
 
@@ -78,7 +82,11 @@ _DEFAULT_MESSAGES = {
 }
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, allowed_methods: Callable[[Iterable[BaseRoute], Scope], list[str]]) -> None:
+    """`allowed_methods(routes, scope)`: the methods a path has, for a 405's `Allow`
+    (`openmaze.core.routing.allowed_methods`; passed in because the routing imports what
+    imports this module)."""
+
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
         return error_response(exc.status, exc.message, exc.errors, exc.headers)
@@ -87,6 +95,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) and exc.detail != reason(exc.status_code) else None
         headers = dict(exc.headers) if exc.headers else None
+        if exc.status_code == 405:
+            # Every method the path has, not only those of the route that matched first.
+            allowed = allowed_methods(request.app.routes, request.scope)
+            if allowed:
+                headers = {**(headers or {}), "Allow": ", ".join(allowed)}
         return error_response(
             exc.status_code, message or _DEFAULT_MESSAGES.get(exc.status_code, reason(exc.status_code)), None, headers
         )
@@ -97,7 +110,7 @@ def install_error_handlers(app: FastAPI) -> None:
         for err in exc.errors():
             if err.get("loc", ("",))[0] == "path":
                 return error_response(404, "Page not found.")
-        return error_response(422, "Data validation failed.", validation_errors(exc))
+        return error_response(422, VALIDATION_FAILED, validation_errors(exc))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -7,8 +7,9 @@ appears; errors are documented with FastAPI's own 422 shape, which we never send
 new route is described correctly without work:
 
 - Every error status is documented with the TVmaze error body (`Error`, `ErrorWithFields` for 422s).
-- A route that authenticates (depends on `current_user` or `premium_user`) documents 401 and 429 and Basic
-  security; one that needs premium documents 403; one with path parameters documents 404;
+- A route that authenticates (depends on a dependency marked by `openmaze.core.authentication`,
+  as `current_user` and `premium_user` are) documents 401 and 429 and Basic security; one
+  that needs premium documents 403; one with path parameters documents 404;
   one that takes a body (POST/PUT/PATCH) documents 400, 413 and 422, as does one with
   validated query parameters (422); one with an `embed`
   query parameter documents 400 (`Invalid embed type`).
@@ -34,7 +35,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from openmaze.auth.credentials import AUTHENTICATES, premium_user
+from openmaze.core.authentication import Authentication, authentication
 from openmaze.core.routing import expand
 
 _ERROR_PROPERTIES: dict[str, Any] = {
@@ -75,6 +76,9 @@ _DESCRIPTIONS = {
 }
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
 _CHALLENGE = {"WWW-Authenticate": {"description": 'Basic realm="TVmaze"', "schema": {"type": "string"}}}
+# No operation documents a 405 today (an operation is one method, which the path serves);
+# one that did would answer with this header (openmaze.core.errors).
+_ALLOW = {"Allow": {"description": "The methods the path serves, e.g. `GET, PUT`", "schema": {"type": "string"}}}
 _BODY_METHODS = {"post", "put", "patch"}
 _PARAM = re.compile(r"\{[^}]+\}")
 
@@ -86,8 +90,15 @@ def contract() -> dict[str, Any]:
     return doc
 
 
-def _depends_on(dependant: Dependant, target: Any) -> bool:
-    return any(d.call is target or _depends_on(d, target) for d in dependant.dependencies)
+def _authentications(dependant: Dependant) -> list[Authentication]:
+    """The authentication marks of every dependency in the tree."""
+    found: list[Authentication] = []
+    for sub in dependant.dependencies:
+        mark = authentication(sub.call)
+        if mark is not None:
+            found.append(mark)
+        found.extend(_authentications(sub))
+    return found
 
 
 def _contract_operation(path: str, method: str) -> dict[str, Any] | None:
@@ -118,6 +129,8 @@ def _json_schema(response: dict[str, Any]) -> Any:
 def _error_response(status: int, existing: dict[str, Any] | None, contract_schema: Any) -> dict[str, Any]:
     own = _json_schema(existing or {})
     if own not in (None, {}) and "HTTPValidationError" not in str(own):
+        if status == 405:  # the route documents the body; every 405 carries the header
+            return {**(existing or {}), "headers": {**(existing or {}).get("headers", {}), **_ALLOW}}
         return existing or {}  # the route documents this error's body itself
     ref = VALIDATION_ERROR_REF if status == 422 else ERROR_REF
     schema: Any = ref if contract_schema is None else {"anyOf": [contract_schema, ref]}
@@ -129,6 +142,8 @@ def _error_response(status: int, existing: dict[str, Any] | None, contract_schem
         response["headers"] = _RETRY_AFTER
     if status == 401:
         response["headers"] = _CHALLENGE
+    if status == 405:
+        response["headers"] = _ALLOW
     return response
 
 
@@ -143,12 +158,12 @@ def api_routes(app: FastAPI) -> list[Any]:
 
 def _fix_operation(route: Any, method: str, op: dict[str, Any]) -> None:
     dependant = route.dependant
-    authenticated = any(_depends_on(dependant, call) for call in AUTHENTICATES)
+    marks = _authentications(dependant)
     statuses: set[int] = set()
-    if authenticated:
+    if marks:
         statuses |= {401, 429}
         op["security"] = [{"basicAuth": []}]
-    if _depends_on(dependant, premium_user):
+    if any(mark.premium for mark in marks):
         statuses.add(403)
     if "{" in route.path_format:
         statuses.add(404)

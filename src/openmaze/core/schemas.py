@@ -56,8 +56,6 @@ class _Item(BaseModel):
 EMBED_DOC = _EMBED_DOC
 Item = _Item
 
-NUMERIC_STRING = {"type": "string", "pattern": "^[0-9]+$"}
-
 
 def request_body(schema: dict[str, Any], required: bool) -> dict[str, Any]:
     """An `openapi_extra` request body accepted as JSON and as a form (pytvmaze sends forms)."""

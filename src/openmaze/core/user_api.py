@@ -1,4 +1,4 @@
-"""HTTP helpers shared by the `/v1/user` route modules: id parameters, the embed
+"""HTTP helpers shared by the `/v1/user` route modules: the embed
 parameter, database access scoped to the user, and the documented error responses."""
 
 from __future__ import annotations
@@ -12,15 +12,12 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from openmaze.core.fastpath import DirectRoute
 from openmaze.core.readcache import ReadCache
 from openmaze.core.schemas import Error, ErrorWithFields
 from openmaze.core.scope import Scoped
 from openmaze.core.services import User, services
 from openmaze.db.database import Conn
-
-# Catalog and tag ids are 32-bit integer columns; an id outside that range is simply not
-# found (a 404 via the path-validation handler), never a driver overflow.
-MAX_ID = 2**31 - 1
 
 
 class _ScopedSession:
@@ -108,7 +105,7 @@ COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
 
 def user_router(**options: Any) -> APIRouter:
     """A router for `/v1/user/...` routes: the prefix and every route's documented errors."""
-    return APIRouter(prefix="/v1", responses=COMMON_ERRORS, **options)
+    return APIRouter(prefix="/v1", responses=COMMON_ERRORS, route_class=DirectRoute, **options)
 
 
 def deletion(done: str, not_found: str) -> dict[int | str, dict[str, Any]]:

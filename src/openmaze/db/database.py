@@ -13,8 +13,9 @@ indexed query takes microseconds, far less than a thread hop). A write transacti
 awaits anything that suspends, so requests cannot interleave inside it; an asyncio lock
 makes that a guarantee rather than an accident. Across processes, `busy_timeout` waits.
 
-PostgreSQL: asyncpg connections from a small pool of our own (`openmaze.db.pgpool`);
-each read block or transaction holds one pooled connection.
+PostgreSQL: asyncpg connections from a small pool of our own (`openmaze.db.pgpool`), or
+from asyncpg's (`OPENMAZE_DATABASE_POOL=asyncpg`); each read block or transaction holds one
+pooled connection.
 """
 
 from __future__ import annotations
@@ -25,12 +26,16 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 import orjson
 
 if TYPE_CHECKING:
-    from openmaze.db.pgpool import Lease, PgPool
+    from openmaze.db.pgpool import AsyncpgPool, PgPool
+
+# Which pool holds the PostgreSQL connections (the `database_pool` setting).
+PoolKind = Literal["own", "asyncpg"]
 
 Params = Mapping[str, Any]
 T = TypeVar("T")
@@ -275,36 +280,43 @@ class _PgRead:
 
     __slots__ = ("_lease",)
 
-    def __init__(self, lease: Lease) -> None:
+    def __init__(self, lease: AbstractAsyncContextManager[Any]) -> None:
         self._lease = lease
 
     async def __aenter__(self) -> PgConn:
         return PgConn(await self._lease.__aenter__())
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: object, tb: object) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         await self._lease.__aexit__(exc_type, exc, tb)
 
 
 class PostgresDatabase:
     dialect = "postgresql"
 
-    def __init__(self, url: str, min_size: int = 2, max_size: int = 10) -> None:
+    def __init__(self, url: str, min_size: int = 2, max_size: int = 10, pool: PoolKind = "own") -> None:
         self.url = normalize_url(url)
         self.min_size = min_size
         self.max_size = max_size
-        self._pool: PgPool | None = None
+        self.pool_kind = pool
+        self._pool: PgPool | AsyncpgPool | None = None
 
     async def open(self) -> None:
         if self._pool is None:
             import asyncpg
 
-            from openmaze.db.pgpool import PgPool
+            from openmaze.db.pgpool import AsyncpgPool, PgPool
 
-            pool = PgPool(lambda: asyncpg.connect(self.url), self.min_size, self.max_size)
+            pool: PgPool | AsyncpgPool
+            if self.pool_kind == "asyncpg":
+                pool = AsyncpgPool(self.url, self.min_size, self.max_size)
+            else:
+                pool = PgPool(lambda: asyncpg.connect(self.url), self.min_size, self.max_size)
             await pool.open()
             self._pool = pool
 
-    def _opened(self) -> PgPool:
+    def _opened(self) -> PgPool | AsyncpgPool:
         if self._pool is None:
             raise RuntimeError("the database is not open")
         return self._pool
@@ -331,10 +343,11 @@ class PostgresDatabase:
 Database = SqliteDatabase | PostgresDatabase
 
 
-def create_database(url: str, pool_size: int = 10) -> Database:
-    """`pool_size`: most PostgreSQL connections this process opens (SQLite uses one)."""
+def create_database(url: str, pool_size: int = 10, pool: PoolKind = "own") -> Database:
+    """`pool_size`: most PostgreSQL connections this process opens (SQLite uses one);
+    `pool`: whose pool holds them."""
     if dialect_of(url) == "postgresql":
-        return PostgresDatabase(url, min_size=min(2, pool_size), max_size=pool_size)
+        return PostgresDatabase(url, min_size=min(2, pool_size), max_size=pool_size, pool=pool)
     return SqliteDatabase(url)
 
 

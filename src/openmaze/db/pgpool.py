@@ -14,6 +14,9 @@ idle connections and every connection returned afterwards. What it leaves out, b
 openmaze does not use it: session reset on release (no LISTEN, SET, advisory locks or
 cursors outside a transaction), per-connection setup, recycling after N queries or after
 idling. asyncpg's own statement cache works per connection as before.
+
+`AsyncpgPool` puts asyncpg's Pool behind the same two calls, `lease()` and `close()`
+(`OPENMAZE_DATABASE_POOL=asyncpg`): the way back, should this pool misbehave somewhere.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import asyncpg
@@ -167,3 +171,31 @@ class Lease:
 
 def _leaves_connection_idle(exc_type: type[BaseException]) -> bool:
     return issubclass(exc_type, Exception) and not issubclass(exc_type, (TimeoutError, asyncpg.InterfaceError))
+
+
+class AsyncpgPool:
+    """asyncpg's own Pool (`asyncpg.create_pool`) with PgPool's `lease()` and `close()`."""
+
+    def __init__(self, url: str, min_size: int, max_size: int) -> None:
+        self._url = url
+        self.min_size = min_size
+        self.max_size = max_size
+        self._pool: asyncpg.Pool | None = None
+
+    async def open(self) -> None:
+        self._pool = await asyncpg.create_pool(self._url, min_size=self.min_size, max_size=self.max_size)
+
+    def lease(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
+        if self._pool is None:
+            raise PoolClosed("the database pool is not open")
+        return self._pool.acquire()  # type: ignore[return-value]  # yields a proxy of the connection
+
+    async def close(self) -> None:
+        """asyncpg's close waits for the connections lent out; past a bound, terminate them."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        try:
+            await asyncio.wait_for(pool.close(), 5)
+        except TimeoutError:
+            pool.terminate()

@@ -8,16 +8,16 @@ are built per kind and must be real objects when FastAPI reads them.)
 
 from typing import Annotated
 
-from fastapi import Path
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
 from openmaze.auth.credentials import PremiumUser
 from openmaze.catalog.embeds import wants_embed
+from openmaze.core.fields import ID
 from openmaze.core.responses import empty_ok, ok
 from openmaze.core.services import services
-from openmaze.core.user_api import MAX_ID, deletion, embed_doc, errors, listing, reading, user_router, writing
+from openmaze.core.user_api import deletion, embed_doc, errors, listing, reading, user_router, writing
 from openmaze.follows import service as follows
 from openmaze.follows.schemas import NetworkFollow, PersonFollow, ShowFollow, WebchannelFollow
 from openmaze.follows.service import FollowKind
@@ -37,7 +37,7 @@ def _add_routes(kind: FollowKind, plural: str, title: str, model: type[BaseModel
     base = f"/user/follows/{plural}"
     item = f"{base}/{{{kind.column}}}"
     tag = f"followed {plural}"
-    TargetId = Annotated[int, Path(alias=kind.column, ge=1, le=MAX_ID)]
+    TargetId = Annotated[int, ID.path(alias=kind.column)]
     plural_title = "People" if plural == "people" else f"{title}s"
 
     @router.get(

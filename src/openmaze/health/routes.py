@@ -24,13 +24,14 @@ from starlette.responses import Response
 
 from openmaze import __version__
 from openmaze.core.errors import ApiError
+from openmaze.core.fastpath import DirectRoute
 from openmaze.core.responses import ok
 from openmaze.core.services import services
 from openmaze.db import migrate
 from openmaze.db.database import Database
 
 log = logging.getLogger("openmaze.health.routes")
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DirectRoute)
 
 READY_TIMEOUT = 3.0  # seconds: a probe that hangs is as bad as one that fails
 

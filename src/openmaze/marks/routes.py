@@ -2,25 +2,25 @@
 
 from typing import Annotated
 
-from fastapi import Path, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
 from openmaze.auth.credentials import PremiumUser
 from openmaze.catalog.embeds import wants_embed
 from openmaze.core.body import read_fields
+from openmaze.core.fields import MAX_ID, Int, PathId
 from openmaze.core.responses import empty_ok, ok
 from openmaze.core.services import services
-from openmaze.core.user_api import MAX_ID, deletion, embed_doc, errors, listing, reading, user_router, writing
+from openmaze.core.user_api import deletion, embed_doc, errors, listing, reading, user_router, writing
 from openmaze.marks import service as episodes
 from openmaze.marks.schemas import MARK_BODY, MarkedEpisode
 
 router = user_router(tags=["marked episodes"])
 
-EpisodeId = Annotated[int, Path(ge=1, le=MAX_ID)]
+EpisodeId = PathId
 # Typed `int` with a None default (not `int | None`): the OpenAPI schema is a plain integer
 # and a bad value's error names `show_id` alone, not one entry per union member.
-ShowFilter = Annotated[int, Query(ge=0, le=MAX_ID, description="Only return episodes from this specific show")]
+ShowFilter = Annotated[int, Int(0, MAX_ID).query(description="Only return episodes from this specific show")]
 
 
 @router.get(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
-from openmaze.core.schemas import EMBED_DOC, NUMERIC_STRING, EmbeddedEpisode, Item, request_body
-from openmaze.marks.service import MAX_EPOCH
+from openmaze.core.fields import object_schema
+from openmaze.core.schemas import EMBED_DOC, EmbeddedEpisode, Item, request_body
+from openmaze.marks.service import MARK_FIELDS
 
 
 class MarkedEpisode(Item):
@@ -17,23 +18,6 @@ class MarkedEpisode(Item):
 
 
 MARK_BODY = request_body(
-    {
-        "type": "object",
-        "properties": {
-            "episode_id": {"type": "integer", "description": "Ignored: the episode in the path is marked"},
-            "type": {
-                "anyOf": [
-                    {"type": "integer", "enum": [0, 1, 2]},
-                    {"type": "string", "enum": ["0", "1", "2"]},
-                    {"type": "null"},
-                ],
-                "description": "0 watched (the default), 1 acquired, 2 skipped",
-            },
-            "marked_at": {
-                "anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_EPOCH}, NUMERIC_STRING, {"type": "null"}],
-                "description": "Epoch seconds; 0 for unknown; null or absent for now",
-            },
-        },
-    },
+    object_schema({"episode_id": {"description": "Ignored: the episode in the path is marked"}, **MARK_FIELDS}),
     required=False,
 )

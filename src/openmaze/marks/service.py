@@ -8,7 +8,6 @@ Semantics (shared/docs/tvmaze-fidelity.md):
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,82 +15,37 @@ from typing import Any
 
 from openmaze.catalog.embeds import attach
 from openmaze.core.errors import ApiError
-from openmaze.core.ids import MAX_ID
+from openmaze.core.fields import ID, MARK_TYPE, MARKED_AT, FieldErrors, Nullable, parse_fields
 from openmaze.core.responses import Raw
 from openmaze.core.scope import Scoped
 from openmaze.db.database import Conn, in_list, json_rows_sql, list_param
 
-MARK_TYPES = (0, 1, 2)
-_INT_TEXT = re.compile(r"-?[0-9]{1,19}")
-MAX_EPOCH = 2**53  # beyond any real timestamp, inside every JSON number reader's exact range
-
-
-def is_db_id(value: int) -> bool:
-    """Whether an integer can be a row id at all; others are simply "not found"."""
-    return 0 < value <= MAX_ID
-
-
-class FieldErrors(ValueError):
-    """Per-field validation errors: {"type": ["..."]}."""
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
-        self.errors = errors
-
-
-def as_int(value: Any) -> int | None:
-    """An integer from JSON or a form: 5, 5.0, "5". None if it is not one."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        text = value.strip()
-        # A strict pattern: str.isdigit() accepts "²" and lstrip("-") accepts "--5", both of
-        # which int() then refuses (a 500 instead of a 422).
-        if _INT_TEXT.fullmatch(text):
-            return int(text)
-    return None
-
-
-def parse_mark_type(value: Any) -> int:
-    if value is None or value == "":
-        return 0
-    number = as_int(value)
-    if number not in MARK_TYPES:
-        raise FieldErrors({"type": ["Type must be 0 (watched), 1 (acquired) or 2 (skipped)."]})
-    return number  # type: ignore[return-value]
-
-
-def parse_marked_at(value: Any, now: int | None = None) -> int:
-    if value is None or value == "":
-        return int(time.time()) if now is None else now
-    number = as_int(value)
-    if number is None or number < 0 or number > MAX_EPOCH:
-        raise FieldErrors({"marked_at": ["Marked at must be an epoch timestamp in seconds, 0 or null."]})
-    return number
+# The fields of a mark, in a body or a bulk item; the OpenAPI document is built from them too.
+MARK_FIELDS = {
+    "type": Nullable(MARK_TYPE, "0 watched (the default), 1 acquired, 2 skipped"),
+    "marked_at": Nullable(MARKED_AT, "Epoch seconds; 0 for unknown; null or absent for now"),
+}
+_TYPE_LOW, _TYPE_HIGH = MARK_TYPE.low, MARK_TYPE.high
+_AT_LOW, _AT_HIGH = MARKED_AT.low, MARKED_AT.high
 
 
 def parse_mark(fields: dict[str, Any], now: int | None = None) -> tuple[int, int]:
-    """(type, marked_at) from a body or bulk item, collecting every field's errors."""
+    """(type, marked_at) from a body or bulk item, with every field's errors (`FieldErrors`)."""
     mark_type, marked_at = fields.get("type"), fields.get("marked_at")
     # Fast path for what clients almost always send (plain ints); a bulk runs this per item.
-    if type(mark_type) is int and type(marked_at) is int and mark_type in MARK_TYPES and 0 <= marked_at <= MAX_EPOCH:
+    # It accepts a subset of what the fields accept, with the same bounds.
+    if (
+        type(mark_type) is int
+        and type(marked_at) is int
+        and _TYPE_LOW <= mark_type <= _TYPE_HIGH
+        and _AT_LOW <= marked_at <= _AT_HIGH
+    ):
         return mark_type, marked_at
-    errors: dict[str, list[str]] = {}
-    parsed_type = parsed_at = 0
-    try:
-        parsed_type = parse_mark_type(mark_type)
-    except FieldErrors as exc:
-        errors.update(exc.errors)
-    try:
-        parsed_at = parse_marked_at(marked_at, now)
-    except FieldErrors as exc:
-        errors.update(exc.errors)
-    if errors:
-        raise FieldErrors(errors)
+    values = parse_fields(fields, MARK_FIELDS)
+    parsed_type: int = values["type"] or 0
+    parsed_at: int | None = values["marked_at"]
+    if parsed_at is None:
+        parsed_at = int(time.time()) if now is None else now
     return parsed_type, parsed_at
 
 
@@ -169,7 +123,7 @@ async def episode_shows(conn: Conn, episode_ids: Sequence[int]) -> dict[int, int
     Ids that cannot be row ids (0, negative, beyond 32 bits) are left out before the query:
     they exist nowhere, and PostgreSQL would refuse them as parameters.
     """
-    wanted = [i for i in dict.fromkeys(episode_ids) if is_db_id(i)]
+    wanted = [i for i in dict.fromkeys(episode_ids) if ID.contains(i)]
     if not wanted:
         return {}
     rows = await conn.fetch_all(
@@ -180,8 +134,6 @@ async def episode_shows(conn: Conn, episode_ids: Sequence[int]) -> dict[int, int
 
 
 # --- /v1/user/episodes: a user's marks, one at a time ----------------------------------
-
-VALIDATION_FAILED = "Data validation failed."
 
 
 def _item(row: Any) -> dict[str, Any]:
@@ -225,7 +177,7 @@ async def mark(scoped: Scoped, episode_id: int, fields: dict[str, Any], *, now: 
     try:
         mark_type, marked_at = parse_mark(fields, now)
     except FieldErrors as exc:
-        raise ApiError(422, VALIDATION_FAILED, exc.errors) from None
+        raise exc.api_error() from None
     result = Mark(episode_id=episode_id, show_id=shows[episode_id], type=mark_type, marked_at=marked_at)
     await upsert_marks(scoped, [result])
     return result.as_json()

@@ -4,46 +4,87 @@ TVmaze's shapes and status conventions. HTTP in and out only; the rules live in
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
-from openmaze.core.errors import ApiError
-from openmaze.core.ids import MAX_ID, MIN_ID
+from openmaze.core.errors import VALIDATION_FAILED, ApiError
+from openmaze.core.fastpath import DirectRoute
+from openmaze.core.fields import (
+    ID,
+    IMDB_ID,
+    MAX_ID,
+    NUMBER,
+    AnyText,
+    Date,
+    FieldError,
+    Int,
+    Names,
+    QueryParam,
+    query_doc,
+)
 from openmaze.core.services import services
 from openmaze.public import service
 from openmaze.public.caching import PUBLIC_ERRORS, cache_headers, public_json, public_rate_limit
-from openmaze.public.search import SINGLE_THRESHOLD, search
+from openmaze.public.search import SINGLE_THRESHOLD, SearchTable, search
 
-router = APIRouter(tags=["public catalog"], dependencies=[Depends(public_rate_limit)], responses=PUBLIC_ERRORS)
+router = APIRouter(
+    tags=["public catalog"],
+    dependencies=[Depends(public_rate_limit)],
+    responses=PUBLIC_ERRORS,
+    route_class=DirectRoute,
+)
 
-# Bounds from openmaze.core.ids: an id that cannot exist is a 404 before the route runs.
-ShowId = Annotated[int, Path(ge=MIN_ID, le=MAX_ID, description="TVmaze show id")]
-EpisodeId = Annotated[int, Path(ge=MIN_ID, le=MAX_ID, description="TVmaze episode id")]
-PersonId = Annotated[int, Path(ge=MIN_ID, le=MAX_ID, description="TVmaze person id")]
+# Bounds from openmaze.core.fields.ID: an id that cannot exist is a 404 before the route runs.
+ShowId = Annotated[int, ID.path(description="TVmaze show id")]
+EpisodeId = Annotated[int, ID.path(description="TVmaze episode id")]
+PersonId = Annotated[int, ID.path(description="TVmaze person id")]
 # Statuses a route answers beyond those `openmaze.core.openapi` derives from its signature; the
 # fuzz test (tests/hardening/test_fuzz.py) holds every route to its listed statuses.
 MISSING_Q: dict[int | str, dict[str, Any]] = {400: {"description": "Missing required parameters: q"}}
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Nothing matches"}}
-Embed = Annotated[str | None, Query(description="One embed, or several separated by commas")]
-EmbedList = Annotated[list[str], Query(alias="embed[]", description="Embeds as a list: embed[]=a&embed[]=b")]
-SearchQuery = Annotated[str | None, Query(description="What to look for (case, accents and punctuation ignored)")]
+_LIST_DOC = "Embeds as a list: embed[]=a&embed[]=b"
+ShowEmbed = Annotated[str | None, Query(json_schema_extra=service.SHOW_EMBEDS.schema())]
+ShowEmbedList = Annotated[
+    list[str], Query(alias="embed[]", description=_LIST_DOC, json_schema_extra={"items": service.SHOW_EMBEDS.schema()})
+]
+EpisodeEmbed = Annotated[str | None, Query(json_schema_extra=service.EPISODE_EMBEDS.schema())]
+EpisodeEmbedList = Annotated[
+    list[str],
+    Query(alias="embed[]", description=_LIST_DOC, json_schema_extra={"items": service.EPISODE_EMBEDS.schema()}),
+]
+# Read by hand: a missing `q` is TVmaze's 400 "Missing required parameters: q", not a 422.
+SEARCH = QueryParam("q", AnyText(), "What to look for (case, accents and punctuation ignored)", required=True)
+SEARCH_DOC: dict[str, Any] = {"responses": MISSING_Q, "openapi_extra": query_doc(SEARCH)}
+AIRDATE = Date("Expected a date as YYYY-MM-DD", "YYYY-MM-DD")
 
 
-def _embeds(embed: str | None, embed_list: list[str], allowed: frozenset[str]) -> list[str]:
+def _embeds(embed: str | None, embed_list: list[str], allowed: Names) -> list[str]:
     return service.parse_embeds([*([embed] if embed is not None else []), *embed_list], allowed)
 
 
-def _query(q: str | None) -> str:
-    if q is None:
-        raise ApiError(400, "Missing required parameters: q")
+def _query(request: Request) -> str:
+    q = SEARCH.read(request.query_params)
+    assert q is not None  # required: read() answered the 400 for a missing one
     return q
 
 
+async def _search(request: Request, table: SearchTable, key: str) -> Response:
+    """Up to 10 results as {score, <key>}, best first."""
+    query = _query(request)
+    async with services(request).db.read() as conn:
+        hits = await search(conn, table, query)
+    return public_json(request, [{"score": h.score, key: h.data} for h in hits])
+
+
 @router.get("/shows/{show_id}", summary="Show main information (embed: episodes, cast, seasons, next/previousepisode)")
-async def get_show(request: Request, show_id: ShowId, embed: Embed = None, embed_list: EmbedList = []) -> Response:  # noqa: B006
+async def get_show(
+    request: Request,
+    show_id: ShowId,
+    embed: ShowEmbed = None,
+    embed_list: ShowEmbedList = [],  # noqa: B006
+) -> Response:
     embeds = _embeds(embed, embed_list, service.SHOW_EMBEDS)
     async with services(request).db.read() as conn:
         return public_json(request, await service.show_object(conn, show_id, embeds, services(request).clock()))
@@ -63,8 +104,8 @@ async def get_show_episodes(
 async def get_episode_by_number(
     request: Request,
     show_id: ShowId,
-    season: Annotated[int, Query(ge=0, le=service.MAX_ID)],
-    number: Annotated[int, Query(ge=0, le=service.MAX_ID)],
+    season: Annotated[int, NUMBER.query()],
+    number: Annotated[int, NUMBER.query()],
 ) -> Response:
     async with services(request).db.read() as conn:
         return public_json(request, await service.episode_by_number(conn, show_id, season, number))
@@ -72,14 +113,14 @@ async def get_episode_by_number(
 
 @router.get("/shows/{show_id}/episodesbydate", summary="Episodes aired on a date (404 if none)")
 async def get_episodes_by_date(
-    request: Request, show_id: ShowId, date_: Annotated[str, Query(alias="date", description="YYYY-MM-DD")]
+    request: Request, show_id: ShowId, date_: Annotated[str, Query(alias="date", json_schema_extra=AIRDATE.schema())]
 ) -> Response:
     try:
-        airdate = date.fromisoformat(date_)
-    except ValueError:
-        raise ApiError(422, "Data validation failed.", {"date": ["Expected a date as YYYY-MM-DD"]}) from None
+        airdate = AIRDATE.parse(date_)
+    except FieldError as exc:
+        raise ApiError(422, VALIDATION_FAILED, {"date": [exc.message]}) from None
     async with services(request).db.read() as conn:
-        return public_json(request, await service.episodes_by_date(conn, show_id, airdate.isoformat()))
+        return public_json(request, await service.episodes_by_date(conn, show_id, airdate))
 
 
 @router.get("/shows/{show_id}/seasons", summary="Show seasons")
@@ -100,7 +141,7 @@ async def get_show_cast(request: Request, show_id: ShowId) -> Response:
     responses={404: {"description": "A page past the last show"}},
 )
 async def get_shows_page(
-    request: Request, page: Annotated[int, Query(ge=0, le=service.MAX_ID // service.SHOWS_PER_PAGE - 1)] = 0
+    request: Request, page: Annotated[int, Int(0, MAX_ID // service.SHOWS_PER_PAGE - 1).query()] = 0
 ) -> Response:
     async with services(request).db.read() as conn:
         return public_json(request, await service.shows_page(conn, page))
@@ -110,8 +151,8 @@ async def get_shows_page(
 async def get_episode(
     request: Request,
     episode_id: EpisodeId,
-    embed: Embed = None,
-    embed_list: EmbedList = [],  # noqa: B006
+    embed: EpisodeEmbed = None,
+    embed_list: EpisodeEmbedList = [],  # noqa: B006
 ) -> Response:
     embeds = _embeds(embed, embed_list, service.EPISODE_EMBEDS)
     async with services(request).db.read() as conn:
@@ -124,26 +165,23 @@ async def get_person(request: Request, person_id: PersonId) -> Response:
         return public_json(request, await service.person_object(conn, person_id))
 
 
-@router.get("/search/shows", summary="Show search: up to 10 results as {score, show}, best first", responses=MISSING_Q)
-async def search_shows(request: Request, q: SearchQuery = None) -> Response:
-    query = _query(q)
-    async with services(request).db.read() as conn:
-        hits = await search(conn, "shows", query)
-    return public_json(request, [{"score": h.score, "show": h.data} for h in hits])
+@router.get("/search/shows", summary="Show search: up to 10 results as {score, show}, best first", **SEARCH_DOC)
+async def search_shows(request: Request) -> Response:
+    return await _search(request, "shows", "show")
 
 
 @router.get(
     "/singlesearch/shows",
     summary="The single best show for a query (404 if none)",
     responses={**MISSING_Q, **NOT_FOUND},
+    openapi_extra=query_doc(SEARCH),
 )
 async def singlesearch_shows(
     request: Request,
-    q: SearchQuery = None,
-    embed: Embed = None,
-    embed_list: EmbedList = [],  # noqa: B006
+    embed: ShowEmbed = None,
+    embed_list: ShowEmbedList = [],  # noqa: B006
 ) -> Response:
-    query = _query(q)
+    query = _query(request)
     embeds = _embeds(embed, embed_list, service.SHOW_EMBEDS)
     async with services(request).db.read() as conn:
         hits = await search(conn, "shows", query, limit=1, min_score=SINGLE_THRESHOLD)
@@ -166,9 +204,9 @@ async def singlesearch_shows(
 )
 async def lookup_shows(
     request: Request,
-    tvrage: Annotated[str | None, Query(description="TVRage id")] = None,
-    thetvdb: Annotated[str | None, Query(description="TheTVDB id")] = None,
-    imdb: Annotated[str | None, Query(description="IMDb id, tt0944947")] = None,
+    tvrage: Annotated[str | None, Query(description="TVRage id", json_schema_extra=ID.schema())] = None,
+    thetvdb: Annotated[str | None, Query(description="TheTVDB id", json_schema_extra=ID.schema())] = None,
+    imdb: Annotated[str | None, Query(description="IMDb id, tt0944947", json_schema_extra=IMDB_ID.schema())] = None,
 ) -> Response:
     async with services(request).db.read() as conn:
         show_id = await service.lookup_show(conn, tvrage, thetvdb, imdb)
@@ -179,14 +217,9 @@ async def lookup_shows(
     return Response(status_code=301, headers=headers)
 
 
-@router.get(
-    "/search/people", summary="People search: up to 10 results as {score, person}, best first", responses=MISSING_Q
-)
-async def search_people(request: Request, q: SearchQuery = None) -> Response:
-    query = _query(q)
-    async with services(request).db.read() as conn:
-        hits = await search(conn, "people", query)
-    return public_json(request, [{"score": h.score, "person": h.data} for h in hits])
+@router.get("/search/people", summary="People search: up to 10 results as {score, person}, best first", **SEARCH_DOC)
+async def search_people(request: Request) -> Response:
+    return await _search(request, "people", "person")
 
 
 @router.get("/updates/shows", summary="Show ids with their last update time (epoch), optionally recent only")

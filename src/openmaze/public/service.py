@@ -6,23 +6,25 @@ change (a show's previous/next episode links, which move with the clock).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-from openmaze.catalog.importer import normalize_imdb
+from openmaze.catalog.embeds import INVALID_EMBED
 from openmaze.core.errors import ApiError
+from openmaze.core.fields import ID, IMDB_ID, FieldError, Names
 from openmaze.db.database import Conn
 
 Fragment = orjson.Fragment
 
 SHOWS_PER_PAGE = 250
-MAX_ID = 2**31 - 1
-SHOW_EMBEDS = frozenset({"episodes", "cast", "nextepisode", "previousepisode", "seasons"})
-EPISODE_EMBEDS = frozenset({"show"})
+_EMBED_DOC = "One embed, or several separated by commas"
+SHOW_EMBEDS = Names(
+    frozenset({"episodes", "cast", "nextepisode", "previousepisode", "seasons"}), INVALID_EMBED, _EMBED_DOC
+)
+EPISODE_EMBEDS = Names(frozenset({"show"}), INVALID_EMBED, _EMBED_DOC)
 UPDATE_WINDOWS = {"day": 86_400, "week": 7 * 86_400, "month": 30 * 86_400}
 
 
@@ -30,20 +32,13 @@ def not_found(message: str = "Page not found.") -> ApiError:
     return ApiError(404, message)
 
 
-def parse_embeds(values: Iterable[str], allowed: frozenset[str]) -> list[str]:
+def parse_embeds(values: list[str], allowed: Names) -> list[str]:
     """`?embed=cast` and `?embed[]=episodes&embed[]=cast` (in request order, no repeats).
     An unknown embed is a 400, as on TVmaze."""
-    wanted: list[str] = []
-    for value in values:
-        for name in value.split(","):
-            name = name.strip()
-            if not name:
-                continue
-            if name not in allowed:
-                raise ApiError(400, "Invalid embed type")
-            if name not in wanted:
-                wanted.append(name)
-    return wanted
+    try:
+        return allowed.parse(",".join(values))
+    except FieldError as exc:
+        raise ApiError(400, exc.message) from None
 
 
 def with_embedded(data: str, embedded: dict[str, Any]) -> Fragment:
@@ -145,10 +140,10 @@ async def build_show(conn: Conn, show_id: int, data: str, embeds: list[str], now
 
 async def _linked_episode(conn: Conn, show: dict[str, Any], link: str) -> Any | None:
     href = ((show.get("_links") or {}).get(link) or {}).get("href") or ""
-    tail = href.rsplit("/", 1)[-1]
-    if not tail.isdigit() or int(tail) > MAX_ID:
+    episode_id = ID.value(href.rsplit("/", 1)[-1])
+    if episode_id is None:
         return None
-    return await conn.fetch_one("SELECT id, data FROM episodes WHERE id = :id", {"id": int(tail)})
+    return await conn.fetch_one("SELECT id, data FROM episodes WHERE id = :id", {"id": episode_id})
 
 
 async def _require_show(conn: Conn, show_id: int) -> None:
@@ -276,11 +271,11 @@ async def lookup_show(conn: Conn, tvrage: str | None, thetvdb: str | None, imdb:
     """The show id for one external id, or None (a miss)."""
     value: int | str | None
     if thetvdb is not None:
-        column, value = "thetvdb_id", _external_int(thetvdb)
+        column, value = "thetvdb_id", ID.value(thetvdb)
     elif imdb is not None:
-        column, value = "imdb_id", normalize_imdb(imdb)
+        column, value = "imdb_id", IMDB_ID.value(imdb)
     elif tvrage is not None:
-        column, value = "tvrage_id", _external_int(tvrage)
+        column, value = "tvrage_id", ID.value(tvrage)
     else:
         raise ApiError(400, "Specify one of the parameters tvrage, thetvdb or imdb")
     if value is None:
@@ -289,11 +284,6 @@ async def lookup_show(conn: Conn, tvrage: str | None, thetvdb: str | None, imdb:
         f"SELECT id FROM shows WHERE {column} = :value ORDER BY id LIMIT 1", {"value": value}
     )
     return found
-
-
-def _external_int(text: str) -> int | None:
-    text = text.strip()
-    return int(text) if text.isdigit() and int(text) <= MAX_ID else None
 
 
 # --- episodes and people --------------------------------------------------------------

@@ -296,6 +296,7 @@ async def remove_fault(state: Admin, fault_id: int) -> Any:
     response_model=list[schemas.JournalEntry],
 )
 async def read_journal(
+    request: Request,
     state: Admin,
     method: Annotated[str | None, Query(max_length=16)] = None,
     path: Annotated[str | None, Query(max_length=512, description="Glob: /v1/user/*")] = None,
@@ -304,6 +305,12 @@ async def read_journal(
     after_id: Annotated[int | None, Query(ge=0, description="Only entries newer than this id")] = None,
     limit: Annotated[int, Query(ge=1, le=100_000, description="The newest this many")] = 100,
 ) -> Any:
+    # FastAPI would take the last of a repeated filter; a filter means one value.
+    repeated = {
+        k: ["is given more than once"] for k in set(request.query_params) if len(request.query_params.getlist(k)) > 1
+    }
+    if repeated:
+        raise ApiError(422, "Data validation failed.", repeated)
     query = JournalFilter(method, path, status, username, after_id, limit)
     return [entry.as_json() for entry in state.journal.entries(query)]
 

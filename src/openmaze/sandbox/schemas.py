@@ -71,6 +71,18 @@ class Clock(BaseModel):
 
 
 class PairingDecision(_In):
+    # The document says what the validator below enforces (exactly one of the two given), so
+    # a body valid by the document is one the route accepts.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["token"], "properties": {"token": {"type": "string"}}},
+                {"required": ["username"], "properties": {"username": {"type": "string"}}},
+            ]
+        },
+    )
+
     token: str | None = Field(
         default=None, min_length=1, max_length=200, description="The poll token `/v1/auth/start` gave the device"
     )
@@ -111,6 +123,23 @@ class RateLimit(BaseModel):
 
 
 class FaultIn(_In):
+    # What `_one_effect` enforces, in the document too: a status, a latency or a drop, and
+    # not a status and a drop together.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["status"], "properties": {"status": {"type": "integer"}}},
+                {"required": ["latency_ms"], "properties": {"latency_ms": {"minimum": 1}}},
+                {"required": ["drop"], "properties": {"drop": {"const": True}}},
+            ],
+            "not": {
+                "required": ["status", "drop"],
+                "properties": {"status": {"type": "integer"}, "drop": {"const": True}},
+            },
+        },
+    )
+
     path: str = Field(default="*", min_length=1, max_length=512, description="Glob on the path: `/v1/user/*`")
     method: str | None = Field(default=None, pattern=r"^[A-Za-z]{1,16}$", description="Any method when absent")
     status: int | None = Field(default=None, ge=400, le=599, description="Answer with this status (TVmaze body)")

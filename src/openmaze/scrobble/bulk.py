@@ -17,9 +17,8 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openmaze.core.errors import ApiError
+from openmaze.core.errors import VALIDATION_FAILED, ApiError
 
-INVALID = "Data validation failed."
 Result = dict[str, Any]
 
 
@@ -32,7 +31,7 @@ def failure(code: int, message: str, errors: dict[str, list[str]], item: Any) ->
 
 
 def invalid(errors: dict[str, list[str]], item: Any) -> Result:
-    return failure(422, INVALID, errors, item)
+    return failure(422, VALIDATION_FAILED, errors, item)
 
 
 def bulk_status(results: list[Result]) -> int:
@@ -73,9 +72,9 @@ async def read_items(request: Request, max_items: int) -> list[Any]:
     try:
         doc = orjson.loads(raw) if raw.strip() else None
     except orjson.JSONDecodeError:
-        raise ApiError(422, INVALID, {"body": ["The request body is not valid JSON."]}) from None
+        raise ApiError(422, VALIDATION_FAILED, {"body": ["The request body is not valid JSON."]}) from None
     if not isinstance(doc, list):
-        raise ApiError(422, INVALID, {"body": ["The request body must be a JSON array of items."]})
+        raise ApiError(422, VALIDATION_FAILED, {"body": ["The request body must be a JSON array of items."]})
     if len(doc) > max_items:
         raise ApiError(413, f"Too many items: at most {max_items} can be scrobbled in one request.")
     return doc

@@ -12,23 +12,28 @@ a few thousand; matching then happens in memory), one batched upsert.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from openmaze.catalog.importer import normalize_imdb
-from openmaze.core.errors import ApiError
+from openmaze.core.errors import VALIDATION_FAILED, ApiError
+from openmaze.core.fields import ID, IMDB_ID, SPACE, Date, FieldError, FieldErrors, QueryParam, integer
 from openmaze.core.scope import Scoped
 from openmaze.db.database import Conn
-from openmaze.marks.service import FieldErrors, Mark, as_int, is_db_id, parse_mark, upsert_marks
-from openmaze.scrobble.bulk import INVALID, Result, failure, invalid, success
+from openmaze.marks.service import Mark, parse_mark, upsert_marks
+from openmaze.scrobble.bulk import Result, failure, invalid, success
 from openmaze.scrobble.service import NO_EPISODE, NO_SHOW, NOT_AN_OBJECT
 
-SELECTORS = ("tvmaze_id", "thetvdb_id", "imdb_id")
+# Read by `parse_selector`, documented from the same fields. Any integer is accepted for the
+# two numeric ids: one outside the id range names no show (a 404).
+BY_IMDB = QueryParam("imdb_id", IMDB_ID, "The show's IMDb ID: tt0944947 or 944947")
+SELECTORS: tuple[QueryParam[Any], ...] = (
+    QueryParam("tvmaze_id", ID, "The show's TVmaze ID"),
+    QueryParam("thetvdb_id", ID, "The show's TheTVDB ID"),
+    BY_IMDB,
+)
 _SELECTOR_HINT = "Give exactly one of the query parameters tvmaze_id, thetvdb_id or imdb_id."
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+AIRDATE = Date("Airdate must be a date as YYYY-MM-DD.", "The episode's airdate")
 
 _FIND_SHOW = {
     "tvmaze_id": "SELECT id FROM shows WHERE id = :value",
@@ -45,21 +50,22 @@ class ShowSelector:
 
 
 def parse_selector(query: Mapping[str, str]) -> ShowSelector:
-    given = [name for name in SELECTORS if query.get(name, "").strip()]
+    given = [s for s in SELECTORS if query.get(s.name, "").strip(SPACE)]
     if len(given) != 1:
-        problem = "No show was specified." if not given else f"Several shows were specified ({', '.join(given)})."
+        names = ", ".join(s.name for s in given)
+        problem = "No show was specified." if not given else f"Several shows were specified ({names})."
         raise ApiError(422, f"{problem} {_SELECTOR_HINT}", {"show": [_SELECTOR_HINT]})
-    param = given[0]
-    raw = query[param].strip()
-    if param == "imdb_id":
-        imdb = normalize_imdb(raw)
-        if imdb is None:
-            raise ApiError(422, INVALID, {param: ["An IMDb ID looks like tt0944947 or 944947."]})
-        return ShowSelector(param, imdb)
-    number = as_int(raw)
+    selector = given[0]
+    raw = query[selector.name]
+    if selector is BY_IMDB:
+        try:
+            return ShowSelector(selector.name, IMDB_ID.parse(raw))
+        except FieldError as exc:
+            raise ApiError(422, VALIDATION_FAILED, {selector.name: [exc.message]}) from None
+    number = integer(raw)
     if number is None:
-        raise ApiError(422, INVALID, {param: ["Must be an integer."]})
-    return ShowSelector(param, number if is_db_id(number) else None)
+        raise ApiError(422, VALIDATION_FAILED, {selector.name: ["Must be an integer."]})
+    return ShowSelector(selector.name, number if ID.contains(number) else None)
 
 
 async def find_show(conn: Conn, selector: ShowSelector) -> int:
@@ -95,21 +101,18 @@ def _parse_target(item: dict[str, Any], errors: dict[str, list[str]]) -> tuple[i
     """(season, number), an airdate, or None with `errors` filled in."""
     season_raw, number_raw, airdate = item.get("season"), item.get("episode"), item.get("airdate")
     if season_raw is not None and number_raw is not None:
-        season, number = as_int(season_raw), as_int(number_raw)
+        season, number = integer(season_raw), integer(number_raw)
         if season is None:
             errors["season"] = ["Season must be an integer."]
         if number is None:
             errors["episode"] = ["Episode must be an integer."]
         return None if season is None or number is None else (season, number)
     if airdate is not None:
-        if isinstance(airdate, str) and _DATE.fullmatch(airdate):
-            try:
-                dt.date.fromisoformat(airdate)
-                return airdate
-            except ValueError:
-                pass
-        errors["airdate"] = ["Airdate must be a date as YYYY-MM-DD."]
-        return None
+        try:
+            return AIRDATE.parse(airdate)
+        except FieldError as exc:
+            errors["airdate"] = [exc.message]
+            return None
     if season_raw is not None:
         errors["episode"] = ["Episode is required together with season."]
     elif number_raw is not None:

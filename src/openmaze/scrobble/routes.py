@@ -11,17 +11,18 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from openmaze.auth.credentials import CurrentUser
+from openmaze.catalog.embeds import INVALID_EMBED
 from openmaze.core.body import read_fields
 from openmaze.core.errors import ApiError
-from openmaze.core.ids import PathId
+from openmaze.core.fastpath import DirectRoute
+from openmaze.core.fields import PathId
 from openmaze.core.responses import ok
 from openmaze.core.scope import Scoped
 from openmaze.core.services import services
-from openmaze.marks.service import FieldErrors, is_db_id, parse_mark_type
 from openmaze.scrobble import by_show, schemas, service
-from openmaze.scrobble.bulk import INVALID, bulk_response, read_items
+from openmaze.scrobble.bulk import bulk_response, read_items
 
-router = APIRouter(prefix="/v1", tags=["scrobbling"])
+router = APIRouter(prefix="/v1", tags=["scrobbling"], route_class=DirectRoute)
 
 
 @router.post(
@@ -79,16 +80,8 @@ async def show_marks(show_id: PathId, request: Request, user: CurrentUser) -> Re
     query = request.query_params
     embeds = [*query.getlist("embed"), *query.getlist("embed[]")]
     if any(e != "episode" for e in embeds):
-        raise ApiError(400, "Invalid embed type")
-    mark_type = None
-    if query.get("type", "") != "":
-        # Undocumented, sent by the Kodi scrobbler: `?type=0` lists watched episodes only.
-        try:
-            mark_type = parse_mark_type(query["type"])
-        except FieldErrors as exc:
-            raise ApiError(422, INVALID, exc.errors) from None
-    if not is_db_id(show_id):
-        raise ApiError(404, service.NO_SHOW)
+        raise ApiError(400, INVALID_EMBED)
+    mark_type = service.TYPE_FILTER.read(query)
     async with services(request).db.read() as conn:
         marks = await service.show_marks(Scoped(conn, user.id), show_id, mark_type, bool(embeds))
     return ok(marks)

@@ -2,11 +2,22 @@
 
 The routes read bodies and query parameters by hand (real clients send shapes a typed
 signature would refuse, such as `imdb_id=tt0944947` or form-encoded PUTs), so FastAPI cannot
-infer them; these entries only document them. No Pydantic model runs per item: at 10,000
-items that would cost more than the database work.
+infer them. Every field below is documented from the field object that parses it
+(`openmaze.core.fields`), so the document says what the server accepts. No Pydantic model
+runs per item: at 10,000 items that would cost more than the database work.
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+from openmaze.core.fields import ID, NUMBER, described, object_schema, query_doc
+from openmaze.marks.schemas import MARK_BODY
+from openmaze.marks.service import MARK_FIELDS
+from openmaze.scrobble.by_show import AIRDATE, SELECTORS
+from openmaze.scrobble.service import TYPE_FILTER
+
+__all__ = ["BULK_RESPONSES", "EPISODE_BULK", "MARK_BODY", "SHOW_BULK", "SHOW_MARKS_QUERY"]
 
 BULK_RESPONSES: dict[int | str, dict[str, str]] = {
     200: {"description": "All episodes were successfully marked"},
@@ -15,48 +26,54 @@ BULK_RESPONSES: dict[int | str, dict[str, str]] = {
     422: {"description": "None of the episodes were successfully marked, or the body is not a JSON array"},
 }
 
-_MARK_FIELDS = {
-    "type": {"type": "integer", "enum": [0, 1, 2], "description": "0 watched (default), 1 acquired, 2 skipped"},
-    "marked_at": {"type": "integer", "description": "Epoch seconds; 0 unknown; omitted or null: now"},
-}
 
-
-def _array_body(properties: dict[str, object]) -> dict[str, object]:
-    schema = {"type": "array", "items": {"type": "object", "properties": {**properties, **_MARK_FIELDS}}}
+def _array_body(item: dict[str, Any]) -> dict[str, Any]:
+    schema = {"type": "array", "items": item}
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
-def _query(name: str, schema: dict[str, object], description: str) -> dict[str, object]:
-    return {"in": "query", "name": name, "required": False, "schema": schema, "description": description}
+_NOT_NULL = {"not": {"type": "null"}}
 
+EPISODE_BULK = _array_body(
+    object_schema({"episode_id": described(ID, "The episode's TVmaze ID"), **MARK_FIELDS}, ("episode_id",))
+)
 
-EPISODE_BULK = _array_body({"episode_id": {"type": "integer"}})
+# An item names its episode by `season` + `episode` (both given and not null), or else by
+# `airdate`; the form not used is not read, so it may hold anything.
+_BY_NUMBER = {
+    "required": ["season", "episode"],
+    "properties": {"season": NUMBER.schema(), "episode": NUMBER.schema()},
+}
+_BY_AIRDATE = {
+    "required": ["airdate"],
+    "properties": {"airdate": AIRDATE.schema()},
+    "not": {"required": ["season", "episode"], "properties": {"season": _NOT_NULL, "episode": _NOT_NULL}},
+}
 SHOW_BULK = {
     **_array_body(
         {
-            "season": {"type": "integer"},
-            "episode": {"type": "integer"},
-            "airdate": {"type": "string", "format": "date"},
+            **object_schema(
+                {
+                    "season": {"description": "The season number (with `episode`)"},
+                    "episode": {"description": "The episode number (with `season`)"},
+                    "airdate": {"description": "The airdate, YYYY-MM-DD (without `season` and `episode`)"},
+                    **MARK_FIELDS,
+                }
+            ),
+            "anyOf": [_BY_NUMBER, _BY_AIRDATE],
         }
     ),
-    "parameters": [
-        _query("tvmaze_id", {"type": "integer"}, "The show's TVmaze ID"),
-        _query("thetvdb_id", {"type": "integer"}, "The show's TheTVDB ID"),
-        _query("imdb_id", {"type": "string"}, "The show's IMDb ID: tt0944947 or 944947"),
-    ],
-}
-MARK_BODY = {
-    "requestBody": {
-        "required": False,
-        "content": {
-            media: {"schema": {"type": "object", "properties": _MARK_FIELDS}}
-            for media in ("application/json", "application/x-www-form-urlencoded")
-        },
-    }
+    **query_doc(*SELECTORS),
 }
 SHOW_MARKS_QUERY = {
     "parameters": [
-        _query("embed", {"type": "string", "enum": ["episode"]}, "Embed full episode info"),
-        _query("type", {"type": "integer", "enum": [0, 1, 2]}, "Only marks of this type"),
+        {
+            "in": "query",
+            "name": "embed",
+            "required": False,
+            "schema": {"type": "string", "enum": ["episode"]},
+            "description": "Embed full episode info",
+        },
+        TYPE_FILTER.doc(),
     ]
 }

@@ -14,18 +14,22 @@ import orjson
 
 from openmaze.catalog.objects import exists, load_many
 from openmaze.core.errors import ApiError
+from openmaze.core.fields import ID, MARK_TYPE, FieldErrors, Nullable, QueryParam, integer
 from openmaze.core.scope import Scoped
-from openmaze.marks.service import FieldErrors, Mark, as_int, episode_shows, is_db_id, parse_mark, upsert_marks
-from openmaze.scrobble.bulk import INVALID, Result, failure, invalid, success
+from openmaze.marks.service import Mark, episode_shows, parse_mark, upsert_marks
+from openmaze.scrobble.bulk import Result, failure, invalid, success
 
 NO_EPISODE = "This episode does not exist"
 NO_SHOW = "This show does not exist"
 NOT_AN_OBJECT = {"item": ["Each item must be a JSON object."]}
+# Undocumented by TVmaze, sent by the Kodi scrobbler: `?type=0` lists watched episodes only.
+TYPE_FILTER = QueryParam("type", Nullable(MARK_TYPE), "Only marks of this type")
 
 
 def _episode_id(item: dict[str, Any], errors: dict[str, list[str]]) -> int | None:
+    # Any integer: one outside the id range names no episode, a 404 for this item.
     value = item.get("episode_id")
-    episode_id = as_int(value)
+    episode_id = integer(value)
     if episode_id is None:
         errors["episode_id"] = ["Episode ID is required." if value is None else "Episode ID must be an integer."]
     return episode_id
@@ -72,7 +76,7 @@ async def mark_episode(scoped: Scoped, episode_id: int, fields: dict[str, Any], 
     try:
         mark_type, marked_at = parse_mark(fields, now)
     except FieldErrors as exc:
-        raise ApiError(422, INVALID, exc.errors) from None
+        raise exc.api_error() from None
     mark = Mark(episode_id, shows[episode_id], mark_type, marked_at)
     await upsert_marks(scoped, [mark])
     return mark
@@ -82,7 +86,7 @@ async def show_marks(
     scoped: Scoped, show_id: int, mark_type: int | None = None, embed_episode: bool = False
 ) -> list[dict[str, Any]]:
     """The user's marks for one show (optionally of one type), in episode id order."""
-    if not is_db_id(show_id) or not await exists(scoped.conn, "shows", show_id):
+    if not ID.contains(show_id) or not await exists(scoped.conn, "shows", show_id):
         raise ApiError(404, NO_SHOW)
     sql = "SELECT episode_id, type, marked_at FROM marked_episodes WHERE user_id = :user_id AND show_id = :show_id"
     params: dict[str, Any] = {"show_id": show_id}

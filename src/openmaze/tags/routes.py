@@ -1,23 +1,18 @@
 """`/v1/user/tags`: tags and tagged shows, HTTP in and out only (rules: `openmaze.tags.service`)."""
 
-from typing import Annotated
-
-from fastapi import Path
 from starlette.requests import Request
 from starlette.responses import Response
 
 from openmaze.auth.credentials import PremiumUser
 from openmaze.catalog.embeds import wants_embed
 from openmaze.core.body import read_fields
+from openmaze.core.fields import TAG_NAME_MAX, PathId
 from openmaze.core.responses import empty_ok, ok
-from openmaze.core.user_api import MAX_ID, deletion, embed_doc, errors, listing, user_router, writing
+from openmaze.core.user_api import deletion, embed_doc, errors, listing, user_router, writing
 from openmaze.tags import service as tags
 from openmaze.tags.schemas import TAG_CREATE_BODY, TAG_PATCH_BODY, Tag, TagInstance
 
 router = user_router(tags=["tagged shows"])
-
-TagId = Annotated[int, Path(ge=1, le=MAX_ID)]
-ShowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/user/tags", summary="List All Tags", response_description="An array of tags", response_model=list[Tag])
@@ -29,7 +24,7 @@ async def list_tags(request: Request, user: PremiumUser) -> Response:
     "/user/tags",
     summary="Create a New Tag",
     response_description="The newly created tag",
-    description="`name` is required, trimmed, unique among the user's tags, at most 100 characters.",
+    description=f"`name` is required, trimmed, unique among the user's tags, at most {TAG_NAME_MAX} characters.",
     response_model=Tag,
     responses=errors(_422="The name is missing, blank, too long or already taken"),
     openapi_extra=TAG_CREATE_BODY,
@@ -49,7 +44,7 @@ async def create_tag(request: Request, user: PremiumUser) -> Response:
     responses=errors(_404="This tag does not exist", _422="The name is blank, too long or already taken"),
     openapi_extra=TAG_PATCH_BODY,
 )
-async def rename_tag(request: Request, user: PremiumUser, tag_id: TagId) -> Response:
+async def rename_tag(request: Request, user: PremiumUser, tag_id: PathId) -> Response:
     fields = await read_fields(request)
     async with writing(request, user) as scoped:
         return ok(await tags.rename_tag(scoped, tag_id, fields))
@@ -63,7 +58,7 @@ async def rename_tag(request: Request, user: PremiumUser, tag_id: TagId) -> Resp
     response_class=Response,
     responses=deletion("The tag was deleted", "This tag does not exist"),
 )
-async def delete_tag(request: Request, user: PremiumUser, tag_id: TagId) -> Response:
+async def delete_tag(request: Request, user: PremiumUser, tag_id: PathId) -> Response:
     async with writing(request, user) as scoped:
         await tags.delete_tag(scoped, tag_id)
     return empty_ok()
@@ -77,7 +72,7 @@ async def delete_tag(request: Request, user: PremiumUser, tag_id: TagId) -> Resp
     responses=errors(_400="Invalid embed type", _404="This tag does not exist"),
     openapi_extra=embed_doc("show", "show"),
 )
-async def list_tagged(request: Request, user: PremiumUser, tag_id: TagId) -> Response:
+async def list_tagged(request: Request, user: PremiumUser, tag_id: PathId) -> Response:
     with_embed = wants_embed(request, "show")
     return await listing(
         request, user, ("tagged", tag_id, with_embed), lambda scoped: tags.list_tagged(scoped, tag_id, with_embed)
@@ -91,7 +86,7 @@ async def list_tagged(request: Request, user: PremiumUser, tag_id: TagId) -> Res
     response_model=TagInstance,
     responses=errors(_404="The show or tag does not exist"),
 )
-async def tag_show(request: Request, user: PremiumUser, tag_id: TagId, show_id: ShowId) -> Response:
+async def tag_show(request: Request, user: PremiumUser, tag_id: PathId, show_id: PathId) -> Response:
     async with writing(request, user) as scoped:
         return ok(await tags.tag_show(scoped, tag_id, show_id))
 
@@ -103,7 +98,7 @@ async def tag_show(request: Request, user: PremiumUser, tag_id: TagId, show_id: 
     response_class=Response,
     responses=deletion("The show was untagged", "This show was not tagged"),
 )
-async def untag_show(request: Request, user: PremiumUser, tag_id: TagId, show_id: ShowId) -> Response:
+async def untag_show(request: Request, user: PremiumUser, tag_id: PathId, show_id: PathId) -> Response:
     async with writing(request, user) as scoped:
         await tags.untag_show(scoped, tag_id, show_id)
     return empty_ok()

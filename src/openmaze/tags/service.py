@@ -1,23 +1,22 @@
 """Tags: a user's named groups of shows.
 
-A tag name is required, trimmed, at most `MAX_NAME` characters (the column's length) and
-unique per user; duplicates are a 422. Deleting a tag removes its instances. Tag ids are
-global, so every statement is scoped to the user: another user's tag is a 404.
+A tag name (`openmaze.core.fields.TAG_NAME`) is required, trimmed, at most 100 characters
+(the column's length), free of control characters, and unique per user; duplicates are a
+422. Deleting a tag removes its instances. Tag ids are global, so every statement is scoped
+to the user: another user's tag is a 404.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import unicodedata
 from typing import Any
 
 from openmaze.catalog.embeds import attach
 from openmaze.catalog.objects import exists
-from openmaze.core.errors import ApiError
+from openmaze.core.errors import VALIDATION_FAILED, ApiError
+from openmaze.core.fields import TAG_NAME, FieldError
 from openmaze.core.scope import Scoped
 
-MAX_NAME = 100  # tables.tags.name is String(100)
-VALIDATION_FAILED = "Data validation failed."
 TAG_NOT_FOUND = "This tag does not exist"
 
 
@@ -26,20 +25,10 @@ def _invalid(message: str) -> ApiError:
 
 
 def parse_name(value: Any) -> str:
-    if value is None:
-        raise _invalid("Name cannot be blank.")
-    if not isinstance(value, str):
-        raise _invalid("Name must be a string.")
-    # The length is checked before trimming so the OpenAPI `maxLength` describes it exactly.
-    if len(value) > MAX_NAME:
-        raise _invalid(f"Name should contain at most {MAX_NAME} characters.")
-    name = value.strip()
-    if not name:
-        raise _invalid("Name cannot be blank.")
-    # PostgreSQL refuses NUL in text; other control characters are never meant in a label.
-    if any(unicodedata.category(ch) == "Cc" for ch in name):
-        raise _invalid("Name must not contain control characters.")
-    return name
+    try:
+        return TAG_NAME.parse(value)
+    except FieldError as exc:
+        raise _invalid(exc.message) from None
 
 
 def _taken(name: str) -> ApiError:

@@ -28,7 +28,9 @@ by name, and nothing the file does not mention is removed. Importing the same fi
 therefore changes nothing the second time. Ids the catalog does not hold are skipped and
 reported, not fatal (a user moving between servers with different catalogs keeps the rest).
 A file that is not this format, or holds an invalid value, is refused before anything is
-written.
+written. Values obey the API's own rules (`openmaze.core.fields`), so an import stores nothing
+the API would refuse: tag names are trimmed and free of control characters, and the numbers
+are JSON integers within the API's ranges.
 """
 
 from __future__ import annotations
@@ -38,14 +40,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from openmaze.core.ids import in_range
+from openmaze.core.fields import EPOCH, ID, MARK_TYPE, TAG_NAME, VOTE, FieldError, Int
 from openmaze.core.scope import Scoped
 from openmaze.db.database import Conn, in_list, list_param
-from openmaze.marks.service import MARK_TYPES, MAX_EPOCH
 
 FORMAT = "openmaze-user-export"
 VERSION = 1
-TAG_NAME_MAX = 100  # the tags.name column
 
 # kind in the file -> (table, id column, catalog table)
 FOLLOW_KINDS: dict[str, tuple[str, str, str]] = {
@@ -104,16 +104,25 @@ async def export_user(conn: Conn, user_id: int, username: str) -> dict[str, Any]
 # --- validation ---------------------------------------------------------------------------
 
 
-def _int(value: Any, where: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ExportFormatError(f"{where}: expected an integer from {low} to {high}, got {value!r}")
+def _int(value: Any, where: str, field: Int) -> int:
+    # JSON integers only: the file is written by `export`, never with numbers as text.
+    if type(value) is not int or not field.contains(value):
+        raise ExportFormatError(f"{where}: expected an integer from {field.low} to {field.high}, got {value!r}")
     return value
 
 
 def _id(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not in_range(value):
+    if type(value) is not int or not ID.contains(value):
         raise ExportFormatError(f"{where}: {value!r} is not an id")
     return value
+
+
+def _tag_name(value: Any, where: str) -> str:
+    """The name as the API would store it (trimmed), or the API's reason to refuse it."""
+    try:
+        return TAG_NAME.parse(value)
+    except FieldError as exc:
+        raise ExportFormatError(f"{where}: {exc.message} Got {value!r}") from None
 
 
 def _list(doc: dict[str, Any], key: str, where: str) -> list[Any]:
@@ -152,14 +161,14 @@ def parse_export(doc: Any) -> Parsed:
             where = f"follows.{kind}[{i}]"
             item = _object(item, where)
             parsed.follows[kind][_id(item.get(column), f"{where}.{column}")] = _int(
-                item.get("followed_at", 0), f"{where}.followed_at", 0, MAX_EPOCH
+                item.get("followed_at", 0), f"{where}.followed_at", EPOCH
             )
     for i, item in enumerate(_list(doc, "marks", "document")):
         where = f"marks[{i}]"
         item = _object(item, where)
         parsed.marks[_id(item.get("episode_id"), f"{where}.episode_id")] = (
-            _int(item.get("type", 0), f"{where}.type", min(MARK_TYPES), max(MARK_TYPES)),
-            _int(item.get("marked_at", 0), f"{where}.marked_at", 0, MAX_EPOCH),
+            _int(item.get("type", 0), f"{where}.type", MARK_TYPE),
+            _int(item.get("marked_at", 0), f"{where}.marked_at", EPOCH),
         )
     votes = _object(doc.get("votes", {}), "votes")
     for kind, (_, column, _) in VOTE_KINDS.items():
@@ -168,15 +177,13 @@ def parse_export(doc: Any) -> Parsed:
             where = f"votes.{kind}[{i}]"
             item = _object(item, where)
             parsed.votes[kind][_id(item.get(column), f"{where}.{column}")] = (
-                _int(item.get("vote"), f"{where}.vote", 1, 10),
-                _int(item.get("voted_at", 0), f"{where}.voted_at", 0, MAX_EPOCH),
+                _int(item.get("vote"), f"{where}.vote", VOTE),
+                _int(item.get("voted_at", 0), f"{where}.voted_at", EPOCH),
             )
     for i, item in enumerate(_list(doc, "tags", "document")):
         where = f"tags[{i}]"
         item = _object(item, where)
-        name = item.get("name")
-        if not isinstance(name, str) or not name.strip() or len(name) > TAG_NAME_MAX or "\x00" in name:
-            raise ExportFormatError(f"{where}.name: expected a tag name of 1 to {TAG_NAME_MAX} characters")
+        name = _tag_name(item.get("name"), f"{where}.name")
         shows = parsed.tags.setdefault(name, [])
         for j, show_id in enumerate(_list(item, "shows", where)):
             show_id = _id(show_id, f"{where}.shows[{j}]")

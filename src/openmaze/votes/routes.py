@@ -2,7 +2,6 @@
 
 from typing import Annotated
 
-from fastapi import Path
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
@@ -10,9 +9,10 @@ from starlette.responses import Response
 from openmaze.auth.credentials import PremiumUser
 from openmaze.catalog.embeds import wants_embed
 from openmaze.core.body import read_fields
+from openmaze.core.fields import ID
 from openmaze.core.responses import empty_ok, ok
 from openmaze.core.services import services
-from openmaze.core.user_api import MAX_ID, deletion, embed_doc, errors, listing, reading, user_router, writing
+from openmaze.core.user_api import deletion, embed_doc, errors, listing, reading, user_router, writing
 from openmaze.votes import service as votes
 from openmaze.votes.schemas import VOTE_BODY, EpisodeVote, ShowVote
 from openmaze.votes.service import VoteKind
@@ -24,7 +24,7 @@ def _add_routes(kind: VoteKind, plural: str, title: str, model: type[BaseModel])
     base = f"/user/votes/{plural}"
     item = f"{base}/{{{kind.column}}}"
     tag = f"voted {plural}"
-    TargetId = Annotated[int, Path(alias=kind.column, ge=1, le=MAX_ID)]
+    TargetId = Annotated[int, ID.path(alias=kind.column)]
 
     @router.get(
         base,

@@ -12,11 +12,10 @@ from typing import Any
 from openmaze.catalog.embeds import attach
 from openmaze.catalog.objects import CatalogTable, exists
 from openmaze.core.errors import ApiError
+from openmaze.core.fields import VOTE, FieldError
 from openmaze.core.scope import Scoped
-from openmaze.marks.service import as_int
 
 INVALID_VOTE = "Invalid vote"
-VOTE_RANGE = range(1, 11)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +32,11 @@ EPISODES = VoteKind("episode_votes", "episode_id", "episodes", "episode", "episo
 
 
 def parse_vote(value: Any) -> int:
-    """1..10 from JSON (8, 8.0) or a form ("8"); anything else is a 422."""
-    number = as_int(value)
-    if number not in VOTE_RANGE:
-        raise ApiError(422, INVALID_VOTE, {"vote": ["Vote must be an integer from 1 to 10."]})
-    return number  # type: ignore[return-value]
+    """1..10 from JSON (8, 8.0) or a form ("8"); anything else is a 422 `Invalid vote`."""
+    try:
+        return VOTE.parse(value)
+    except FieldError as exc:
+        raise ApiError(422, INVALID_VOTE, {"vote": [exc.message]}) from None
 
 
 def _item(kind: VoteKind, row: Any) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from openmaze.auth import accounts
 from openmaze.auth.emails import confirm_address_email
 from openmaze.auth.passwords import verify_password
+from openmaze.core.fields import PathId
 from openmaze.core.links import verify_email_url
 from openmaze.core.mail import send_quietly
 from openmaze.core.services import services
@@ -61,7 +62,7 @@ async def create_key(request: Request) -> Response:
 
 
 @router.post("/account/keys/{key_id}/revoke")
-async def revoke_key(request: Request, key_id: int) -> Response:
+async def revoke_key(request: Request, key_id: PathId) -> Response:
     posted = await logged_in_form(request)
     if isinstance(posted, Response):
         return posted
