@@ -7,6 +7,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from openmaze.auth.accounts import USERNAME_RE
 from openmaze.sandbox.clock import MAX_EPOCH
 from openmaze.sandbox.state import TVMAZE_CALLS, TVMAZE_SECONDS
 
@@ -15,9 +16,16 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# A plain address: a subset of what accounts take (`openmaze.auth.accounts.EMAIL_RE`), so a
+# body the document calls valid is one the account rules accept.
+PLAIN_EMAIL = r"^[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9.\-]{1,189}$"
+
+
 class NewUser(_In):
-    username: str | None = Field(default=None, description="Default: a fresh random name", max_length=64)
-    email: str | None = Field(default=None, description="Default: USERNAME@sandbox.invalid", max_length=254)
+    username: str | None = Field(
+        default=None, pattern=USERNAME_RE.pattern, description="Default: a fresh random name"
+    )
+    email: str | None = Field(default=None, pattern=PLAIN_EMAIL, description="Default: USERNAME@sandbox.invalid")
     premium: int = Field(default=3, ge=0, le=3, description="0 none, 1 Bronze, 2 Silver, 3 Gold")
     email_confirmed: bool = Field(default=True, description="False: pairing starts for this email get a 401")
 
