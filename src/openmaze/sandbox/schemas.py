@@ -22,9 +22,7 @@ PLAIN_EMAIL = r"^[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9.\-]{1,189}$"
 
 
 class NewUser(_In):
-    username: str | None = Field(
-        default=None, pattern=USERNAME_RE.pattern, description="Default: a fresh random name"
-    )
+    username: str | None = Field(default=None, pattern=USERNAME_RE.pattern, description="Default: a fresh random name")
     email: str | None = Field(default=None, pattern=PLAIN_EMAIL, description="Default: USERNAME@sandbox.invalid")
     premium: int = Field(default=3, ge=0, le=3, description="0 none, 1 Bronze, 2 Silver, 3 Gold")
     email_confirmed: bool = Field(default=True, description="False: pairing starts for this email get a 401")
