@@ -16,7 +16,6 @@ import asyncio
 import base64
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ from openmaze.catalog.importer import parse_document, write_batch
 from openmaze.db import migrate
 from openmaze.db.database import Conn, Database, create_database, run_with_database
 from openmaze.settings import Settings
+from openmaze.testing import free_port, stop_process
 
 TEST_SECRET = "test-secret-key-not-for-production"
 BACKEND = os.environ.get("OPENMAZE_TEST_DB", "sqlite")
@@ -231,12 +231,6 @@ def fresh_env(home: Path) -> dict[str, str]:
 DATA_FOLDER = Path(".local", "share", "openmaze")  # in HOME, for fresh_env
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class LiveServer:
     url: str
@@ -283,13 +277,7 @@ def start_server(
 
 
 def stop_server(server: LiveServer) -> None:
-    if server.process.poll() is None:
-        server.process.terminate()
-        try:
-            server.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait()
+    stop_process(server.process)
 
 
 @pytest.fixture

@@ -86,6 +86,10 @@ def create_app(
     install_openapi(app)
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.sandbox:  # never by default: `openmaze serve --sandbox` (openmaze.sandbox)
+        from openmaze.sandbox import install as install_sandbox
+
+        install_sandbox(app)
     app.add_middleware(PathNormalizer)
     if settings.access_log:
         app.add_middleware(AccessLog)  # outermost: it sees every answer, 413s included

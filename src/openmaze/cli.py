@@ -119,6 +119,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from openmaze.core.accesslog import uvicorn_log_config
 
     settings = _settings(args)
+    new_token = False
     # Workers are separate processes that build their settings from the environment; the
     # data folder as resolved here, so that they cannot pick another one.
     if args.database_url:
@@ -126,6 +127,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ["OPENMAZE_DATA_DIR"] = str(settings.resolved_data_dir())
     if args.no_access_log:
         os.environ["OPENMAZE_ACCESS_LOG"] = "false"
+    if args.sandbox or settings.sandbox:
+        if args.workers != 1:
+            # The clock, fault rules and journal live in the process: every request must
+            # reach the same one.
+            print("error: --sandbox runs one worker (its clock, faults and journal are in memory)", file=sys.stderr)
+            return 2
+        settings, new_token = _enable_sandbox(settings)
     url = settings.resolved_database_url()
     settings.resolved_secret_key()  # fail before starting workers if no secret can be had
     for warning in _worker_warnings(settings, args.workers):
@@ -139,6 +147,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     if not settings.public_url:
         os.environ.setdefault("OPENMAZE_PUBLIC_URL", base)
+    if settings.sandbox:
+        _sandbox_banner(args.host, args.port, settings.sandbox_token if new_token else None)
     uvicorn.run(
         "openmaze.app:serve_app",
         factory=True,
@@ -190,6 +200,25 @@ def _lan_address() -> str | None:
         except OSError:
             return None
     return None if address.startswith("127.") else address
+
+
+def _enable_sandbox(settings: Settings) -> tuple[Settings, bool]:
+    """Sandbox settings for the worker (which reads the environment): on, with a token.
+    True when the token was made here (and so must be shown)."""
+    os.environ["OPENMAZE_SANDBOX"] = "true"
+    token = settings.sandbox_token or random_token(32)
+    os.environ["OPENMAZE_SANDBOX_TOKEN"] = token
+    return settings.model_copy(update={"sandbox": True, "sandbox_token": token}), not settings.sandbox_token
+
+
+def _sandbox_banner(host: str, port: int, new_token: str | None) -> None:
+    base = f"http://{_display_host(host)}:{port}"
+    print("SANDBOX MODE: for testing TVmaze clients, NOT for real data. Whoever has the sandbox token")
+    print("can read every request sent here (the journal), move the clock and wipe the database.")
+    print(f"Sandbox API: {base}/_sandbox/  (docs/sandbox.md; OpenAPI: {base}/docs, tag 'sandbox')")
+    # A token given by the environment is the caller's already; only a new one is shown.
+    print(f"Sandbox token: {new_token}" if new_token else "Sandbox token: the one in OPENMAZE_SANDBOX_TOKEN")
+    sys.stdout.flush()
 
 
 def _display_host(host: str) -> str:
@@ -678,6 +707,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--no-access-log", action="store_true", help="no log line per request (OPENMAZE_ACCESS_LOG)")
     serve.add_argument("--graceful-timeout", type=int, default=30, help="seconds to drain requests on SIGTERM")
+    serve.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="sandbox mode for testing TVmaze clients, never for real data (docs/sandbox.md)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     command(sub, "migrate", "create or upgrade the database schema", parents=[db_flag]).set_defaults(func=cmd_migrate)

@@ -137,6 +137,26 @@ class Settings(BaseSettings):
     # public catalog API
     public_cache_seconds: int = Field(default=300, description="Cache-Control max-age of public catalog responses")
 
+    # sandbox (docs/sandbox.md): for developers testing TVmaze clients, never for real data
+    sandbox: bool = Field(
+        default=False,
+        description="Sandbox mode (`serve --sandbox`): the /_sandbox/ control API, a settable clock, fault "
+        "injection, TVmaze's rate limits on demand and a request journal. Never for real data",
+    )
+    sandbox_token: str = Field(
+        default="",
+        description="Bearer token of the /_sandbox/ API; `serve --sandbox` generates and prints one when empty",
+    )
+    sandbox_journal_entries: int = Field(
+        default=1000, ge=0, le=100_000, description="Requests the sandbox journal keeps (oldest dropped first)"
+    )
+    sandbox_journal_body_bytes: int = Field(
+        default=16_384,
+        ge=0,
+        le=1_048_576,
+        description="Bytes of each request body the sandbox journal keeps (the rest is cut, the size recorded)",
+    )
+
     def data_location(self) -> DataLocation:
         """The data folder, absolute. Relative paths would make the database depend on the
         folder a command runs in: `user list` elsewhere would find no users, `serve`

@@ -64,9 +64,10 @@ async def start(request: Request, background: BackgroundTasks) -> Response:
             address=address,
             now=state.clock(),
             ttl_seconds=settings.pairing_ttl_seconds,
+            confirmed=state.auto_confirm_pairings,
         )
     link = pair_url(request, started.confirm_code)
-    if email_confirmation:
+    if email_confirmation and not state.auto_confirm_pairings:  # nothing left for the person to do
         subject, text = pairing_email(started.username, started.client_name, link, settings.pairing_ttl_seconds)
         background.add_task(send_quietly, state.mailer, started.email, subject, text)
     return ok({"token": started.token, "confirm_url": link})

@@ -77,6 +77,10 @@ def key_name(client: str, now: float) -> str:
     return f"{client[:CLIENT_NAME_MAX]} ({datetime.fromtimestamp(now, UTC).strftime('%Y-%m-%d')})"
 
 
+def _poll_hash(secret: bytes, token: str) -> str:
+    return keyed_hash(secret, "poll:" + token)
+
+
 @dataclass(frozen=True)
 class Started:
     token: str  # the device's secret: never put in a link
@@ -98,8 +102,10 @@ async def start(
     address: str | None,
     now: float,
     ttl_seconds: int,
+    confirmed: bool = False,
 ) -> Started:
-    """Open a pairing for the account with this email. 404 unknown, 401 unconfirmed."""
+    """Open a pairing for the account with this email. 404 unknown, 401 unconfirmed.
+    `confirmed`: as if its user had allowed it at once (a sandbox's auto-confirmation)."""
     user = await conn.fetch_one(
         "SELECT id, username, email, email_confirmed FROM users WHERE email_lower = :e",
         {"e": email.strip().lower()},
@@ -115,18 +121,19 @@ async def start(
     code = random_token(32)
     await conn.execute(
         "INSERT INTO pairings (user_id, poll_token_hash, confirm_code_hash, client_name, client_address, "
-        "state, email_confirmation, created_at, expires_at) "
-        "VALUES (:u, :ph, :ch, :name, :addr, :state, :ec, :t, :exp)",
+        "state, email_confirmation, created_at, expires_at, confirmed_at) "
+        "VALUES (:u, :ph, :ch, :name, :addr, :state, :ec, :t, :exp, :confirmed_at)",
         {
             "u": user["id"],
-            "ph": keyed_hash(secret, "poll:" + token),
+            "ph": _poll_hash(secret, token),
             "ch": keyed_hash(secret, "confirm:" + code),
             "name": client,
             "addr": (address or "")[:64] or None,
-            "state": PENDING,
+            "state": CONFIRMED if confirmed else PENDING,
             "ec": email_confirmation,
             "t": t,
             "exp": t + ttl_seconds,
+            "confirmed_at": t if confirmed else None,
         },
     )
     return Started(token, code, user["id"], user["username"], user["email"], client, t + ttl_seconds)
@@ -144,7 +151,7 @@ async def poll(conn: Conn, secret: bytes, token: str, *, now: float, interval_se
     """Run inside a transaction. See the module docstring for the race rules."""
     row = await conn.fetch_one(
         "SELECT id, state, expires_at, last_poll_ms FROM pairings WHERE poll_token_hash = :h",
-        {"h": keyed_hash(secret, "poll:" + token)},
+        {"h": _poll_hash(secret, token)},
     )
     t = int(now)
     if row is None or row["state"] in (CLAIMED, DENIED) or row["expires_at"] <= t:
@@ -179,13 +186,21 @@ async def poll(conn: Conn, secret: bytes, token: str, *, now: float, interval_se
     return PollOutcome(200, apikey=new.key, username=username)
 
 
+_FIND = (
+    "SELECT p.id, p.user_id, p.client_name, p.client_address, p.state, p.created_at, p.expires_at, "
+    "u.username FROM pairings p JOIN users u ON u.id = p.user_id WHERE p.{column} = :h"
+)
+
+
 async def find_by_code(conn: Conn, secret: bytes, code: str) -> Any | None:
     """The pairing a confirm link names (any state), with its user's name."""
-    return await conn.fetch_one(
-        "SELECT p.id, p.user_id, p.client_name, p.client_address, p.state, p.created_at, p.expires_at, "
-        "u.username FROM pairings p JOIN users u ON u.id = p.user_id WHERE p.confirm_code_hash = :h",
-        {"h": keyed_hash(secret, "confirm:" + code)},
-    )
+    return await conn.fetch_one(_FIND.format(column="confirm_code_hash"), {"h": keyed_hash(secret, "confirm:" + code)})
+
+
+async def find_by_token(conn: Conn, secret: bytes, token: str) -> Any | None:
+    """The pairing a device's poll token names (any state), with its user's name: for the
+    sandbox, which decides a pairing as the person would, knowing only what the device knows."""
+    return await conn.fetch_one(_FIND.format(column="poll_token_hash"), {"h": _poll_hash(secret, token)})
 
 
 async def decide(conn: Conn, pairing_id: int, user_id: int, *, allow: bool, now: float) -> bool:

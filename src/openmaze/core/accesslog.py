@@ -24,7 +24,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 log = logging.getLogger("openmaze.access")
 
 SCOPE_KEY = "openmaze.access"
-_SECRET_PARAM = re.compile(r"(^|&)([^=&]*(?:key|token|code|pass|secret|auth|session|csrf)[^=&]*)=[^&]*", re.IGNORECASE)
+_SECRET_WORDS = r"(?:key|token|code|pass|secret|auth|session|csrf|cookie)"
+# A parameter, header or field name that suggests its value is a secret (the sandbox's
+# request journal masks those values too).
+SECRET_NAME = re.compile(_SECRET_WORDS, re.IGNORECASE)
+_SECRET_PARAM = re.compile(rf"(^|&)([^=&]*{_SECRET_WORDS}[^=&]*)=[^&]*", re.IGNORECASE)
 
 
 def redact_query(query: str) -> str:

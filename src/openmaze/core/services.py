@@ -53,6 +53,9 @@ class Services:
     mailer: Mailer
     # Wall-clock epoch seconds for expiry rules; tests swap it to move time without sleeping.
     clock: Callable[[], float] = field(default=time.time)
+    # Pairings start confirmed, as if their user had allowed them at once: a sandbox control
+    # (openmaze.sandbox), for clients whose pairing a test cannot step into.
+    auto_confirm_pairings: bool = False
 
 
 def services(request: HTTPConnection) -> Services:

@@ -17,6 +17,7 @@ from openmaze.catalog.embeds import INVALID_EMBED, wants_embed
 from openmaze.catalog.kinds import NETWORK, PERSON, SHOW, WEBCHANNEL, CatalogKind
 from openmaze.core.fields import ID
 from openmaze.core.responses import empty_ok, ok
+from openmaze.core.services import services
 from openmaze.core.user_api import deletion, embed_doc, errors, listing, reading, user_router, writing
 from openmaze.follows import service as follows
 from openmaze.follows.schemas import NetworkFollow, PersonFollow, ShowFollow, WebchannelFollow
@@ -82,7 +83,7 @@ def _add_routes(kind: CatalogKind, model: type[BaseModel]) -> None:
     )
     async def follow(request: Request, user: PremiumUser, target_id: TargetId) -> Response:
         async with writing(request, user) as scoped:
-            return ok(await follows.follow(scoped, kind, target_id))
+            return ok(await follows.follow(scoped, kind, target_id, now=int(services(request).clock())))
 
     @router.delete(
         item,

@@ -6,7 +6,6 @@ catalog does not hold is a 404, and so is unfollowing or checking what is not fo
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from openmaze.catalog.embeds import attach
@@ -47,13 +46,14 @@ async def get_follow(scoped: Scoped, kind: CatalogKind, target_id: int) -> dict[
     return _item(kind, target_id)
 
 
-async def follow(scoped: Scoped, kind: CatalogKind, target_id: int) -> dict[str, Any]:
+async def follow(scoped: Scoped, kind: CatalogKind, target_id: int, *, now: int) -> dict[str, Any]:
+    """`now`: the app clock's time (`Services.clock`), which a sandbox can move."""
     if not await exists(scoped.conn, kind.table, target_id):
         raise ApiError(404, kind.missing)
     await scoped.execute(
         f"INSERT INTO {_TABLES[kind]} (user_id, {kind.column}, followed_at) VALUES (:user_id, :target, :now) "
         f"ON CONFLICT (user_id, {kind.column}) DO NOTHING",
-        {"target": target_id, "now": int(time.time())},
+        {"target": target_id, "now": now},
     )
     return _item(kind, target_id)
 

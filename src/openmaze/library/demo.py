@@ -27,7 +27,7 @@ async def seed_demo_user(conn: Conn, user_id: int, shows: list[dict[str, Any]], 
     older = [show["id"] for show in shows if show["id"] not in current][:2]
     items: list[dict[str, Any]] = []
     for position, show_id in enumerate([*current, *older]):
-        await follows.follow(scoped, SHOW, show_id)
+        await follows.follow(scoped, SHOW, show_id, now=now)
         if position == 1:
             continue  # not started
         aired = [

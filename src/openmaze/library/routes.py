@@ -371,7 +371,7 @@ async def save_settings(request: Request) -> Response:
 @router.post("/library/shows/{show_id}/follow")
 async def follow_show(request: Request, show_id: str) -> Response:
     async def action(scoped: Scoped, fields: dict[str, str]) -> None:
-        await follows.follow(scoped, SHOW, _path_id(show_id, "show"))
+        await follows.follow(scoped, SHOW, _path_id(show_id, "show"), now=_now(request).epoch)
 
     return await _write(request, f"/library/shows/{show_id}", action)
 
@@ -410,7 +410,7 @@ async def vote_show(request: Request, show_id: str) -> Response:
                 if exc.status != 404:
                     raise
             return
-        await votes.vote(scoped, SHOW, target, {"vote": fields.get("vote")})
+        await votes.vote(scoped, SHOW, target, {"vote": fields.get("vote")}, now=_now(request).epoch)
 
     return await _write(request, f"/library/shows/{show_id}", action)
 
@@ -438,7 +438,7 @@ async def tag_show(request: Request, show_id: str) -> Response:
 async def mark_episode(request: Request, episode_id: str) -> Response:
     async def action(scoped: Scoped, fields: dict[str, str]) -> dict[str, Any]:
         target = _path_id(episode_id, "episode")
-        await marks.mark(scoped, target, {"type": fields.get("type", "0")})
+        await marks.mark(scoped, target, {"type": fields.get("type", "0")}, now=_now(request).epoch)
         return {"undo": target} if fields.get("undoable") else {}
 
     return await _write(request, "/library/upnext", action)

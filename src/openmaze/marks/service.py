@@ -171,12 +171,12 @@ async def get_mark(scoped: Scoped, episode_id: int) -> dict[str, Any]:
     return _item(row)
 
 
-async def mark(scoped: Scoped, episode_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+async def mark(scoped: Scoped, episode_id: int, fields: dict[str, Any], *, now: int) -> dict[str, Any]:
     shows = await episode_shows(scoped.conn, [episode_id])
     if episode_id not in shows:
         raise ApiError(404, EPISODE.missing)
     try:
-        mark_type, marked_at = parse_mark(fields)
+        mark_type, marked_at = parse_mark(fields, now)
     except FieldErrors as exc:
         raise exc.api_error() from None
     result = Mark(episode_id=episode_id, show_id=shows[episode_id], type=mark_type, marked_at=marked_at)

@@ -87,7 +87,7 @@ async def get_show(
 ) -> Response:
     embeds = _embeds(embed, embed_list, service.SHOW_EMBEDS)
     async with services(request).db.read() as conn:
-        return public_json(request, await service.show_object(conn, show_id, embeds))
+        return public_json(request, await service.show_object(conn, show_id, embeds, services(request).clock()))
 
 
 @router.get("/shows/{show_id}/episodes", summary="Show episode list (specials with ?specials=1)")
@@ -187,7 +187,7 @@ async def singlesearch_shows(
         hits = await search(conn, "shows", query, limit=1, min_score=SINGLE_THRESHOLD)
         if not hits:
             raise service.not_found()
-        return public_json(request, await service.show_object(conn, hits[0].id, embeds))
+        return public_json(request, await service.show_object(conn, hits[0].id, embeds, services(request).clock()))
 
 
 @router.get(
@@ -227,4 +227,4 @@ async def show_updates(
     request: Request, since: Annotated[Literal["day", "week", "month"] | None, Query()] = None
 ) -> Response:
     async with services(request).db.read() as conn:
-        return public_json(request, await service.show_updates(conn, since))
+        return public_json(request, await service.show_updates(conn, since, services(request).clock()))

@@ -6,7 +6,6 @@ change (a show's previous/next episode links, which move with the clock).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -55,9 +54,9 @@ def with_embedded(data: str, embedded: dict[str, Any]) -> Fragment:
 # --- shows ----------------------------------------------------------------------------
 
 
-def _now_stamp() -> str:
+def _stamp(now: float) -> str:
     # Airstamps are stored as TVmaze gives them: ISO 8601 in UTC with "+00:00".
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
 @dataclass
@@ -66,19 +65,20 @@ class Adjacent:
     next: Any | None
 
 
-async def adjacent_episodes(conn: Conn, show_id: int) -> Adjacent | None:
-    """The last aired and the next episode by airstamp; None if the show has no dated
-    episodes here (its stored links are then the source's)."""
-    now = _now_stamp()
+async def adjacent_episodes(conn: Conn, show_id: int, now: float) -> Adjacent | None:
+    """The last aired and the next episode by airstamp at `now` (the app clock, which a
+    sandbox can move); None if the show has no dated episodes here (its stored links are
+    then the source's)."""
+    stamp = _stamp(now)
     prev = await conn.fetch_one(
         "SELECT id, data FROM episodes WHERE show_id = :id AND airstamp IS NOT NULL AND airstamp <= :now "
         "ORDER BY airstamp DESC, id DESC LIMIT 1",
-        {"id": show_id, "now": now},
+        {"id": show_id, "now": stamp},
     )
     nxt = await conn.fetch_one(
         "SELECT id, data FROM episodes WHERE show_id = :id AND airstamp IS NOT NULL AND airstamp > :now "
         "ORDER BY airstamp, id LIMIT 1",
-        {"id": show_id, "now": now},
+        {"id": show_id, "now": stamp},
     )
     if prev is None and nxt is None:
         return None
@@ -97,15 +97,15 @@ def _episode_link(base: str, row: Any) -> dict[str, Any]:
     return {"href": f"{base}/episodes/{row['id']}", "name": name}
 
 
-async def show_object(conn: Conn, show_id: int, embeds: list[str]) -> Fragment:
+async def show_object(conn: Conn, show_id: int, embeds: list[str], now: float) -> Fragment:
     data = await conn.fetch_val("SELECT data FROM shows WHERE id = :id", {"id": show_id})
     if data is None:
         raise not_found()
-    return await build_show(conn, show_id, data, embeds)
+    return await build_show(conn, show_id, data, embeds, now)
 
 
-async def build_show(conn: Conn, show_id: int, data: str, embeds: list[str]) -> Fragment:
-    adjacent = await adjacent_episodes(conn, show_id)
+async def build_show(conn: Conn, show_id: int, data: str, embeds: list[str], now: float) -> Fragment:
+    adjacent = await adjacent_episodes(conn, show_id, now)
     if adjacent is None and not embeds:
         return Fragment(data)
     show: dict[str, Any] = orjson.loads(data)
@@ -256,11 +256,11 @@ async def shows_page(conn: Conn, page: int) -> list[Fragment]:
     return [Fragment(r[0]) for r in rows]
 
 
-async def show_updates(conn: Conn, since: str | None) -> Fragment:
+async def show_updates(conn: Conn, since: str | None, now: float) -> Fragment:
     if since is None:
         rows = await conn.fetch_all("SELECT id, updated FROM shows WHERE updated IS NOT NULL ORDER BY id")
     else:
-        cutoff = int(time.time()) - UPDATE_WINDOWS[since]
+        cutoff = int(now) - UPDATE_WINDOWS[since]
         rows = await conn.fetch_all(
             "SELECT id, updated FROM shows WHERE updated >= :cutoff ORDER BY id", {"cutoff": cutoff}
         )

@@ -7,8 +7,6 @@ or, if anything fails underneath, not at all.
 
 from __future__ import annotations
 
-import time
-
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -37,7 +35,7 @@ async def scrobble_episodes(request: Request, user: CurrentUser) -> Response:
     items = await read_items(request, services(request).settings.scrobble_max_items)
     if not items:
         return ok([])
-    now = int(time.time())
+    now = int(services(request).clock())
     async with services(request).db.transaction() as conn:
         results = await service.scrobble_episodes(Scoped(conn, user.id), items, now)
     return bulk_response(results)
@@ -64,7 +62,7 @@ async def scrobble_episode(episode_id: PathId, request: Request, user: CurrentUs
 async def scrobble_show(request: Request, user: CurrentUser) -> Response:
     selector = by_show.parse_selector(request.query_params)
     items = await read_items(request, services(request).settings.scrobble_max_items)
-    now = int(time.time())
+    now = int(services(request).clock())
     async with services(request).db.transaction() as conn:
         show_id = await by_show.find_show(conn, selector)
         if not items:

@@ -12,6 +12,7 @@ from openmaze.catalog.kinds import EPISODE, SHOW, CatalogKind
 from openmaze.core.body import read_fields
 from openmaze.core.fields import ID
 from openmaze.core.responses import empty_ok, ok
+from openmaze.core.services import services
 from openmaze.core.user_api import deletion, embed_doc, errors, listing, reading, user_router, writing
 from openmaze.votes import service as votes
 from openmaze.votes.schemas import VOTE_BODY, EpisodeVote, ShowVote
@@ -70,7 +71,7 @@ def _add_routes(kind: CatalogKind, model: type[BaseModel]) -> None:
     async def vote(request: Request, user: PremiumUser, target_id: TargetId) -> Response:
         fields = await read_fields(request)
         async with writing(request, user) as scoped:
-            return ok(await votes.vote(scoped, kind, target_id, fields))
+            return ok(await votes.vote(scoped, kind, target_id, fields, now=int(services(request).clock())))
 
     @router.delete(
         item,

@@ -6,7 +6,6 @@ finds the object before validating the input); a vote outside 1..10 is a 422 `In
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from openmaze.catalog.embeds import attach
@@ -56,11 +55,13 @@ async def get_vote(scoped: Scoped, kind: CatalogKind, target_id: int) -> dict[st
     return _item(kind, row)
 
 
-async def vote(scoped: Scoped, kind: CatalogKind, target_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+async def vote(
+    scoped: Scoped, kind: CatalogKind, target_id: int, fields: dict[str, Any], *, now: int
+) -> dict[str, Any]:
+    """`now`: the app clock's time (`Services.clock`), which a sandbox can move."""
     if not await exists(scoped.conn, kind.table, target_id):
         raise ApiError(404, kind.missing)
     value = parse_vote(fields.get("vote"))
-    now = int(time.time())
     await scoped.execute(
         f"INSERT INTO {_TABLES[kind]} (user_id, {kind.column}, vote, voted_at) VALUES (:user_id, :id, :vote, :now) "
         f"ON CONFLICT (user_id, {kind.column}) DO UPDATE SET vote = excluded.vote, voted_at = excluded.voted_at",
