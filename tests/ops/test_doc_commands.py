@@ -48,6 +48,10 @@ CANNOT_RUN_HERE: dict[str, str] = {
     "openmaze serve --host 127.0.0.1 --workers 4": "a server in the foreground on a fixed port; "
     "tests/ops/test_workers.py runs several workers",
     "openmaze serve --host 127.0.0.1 --port 8000 --workers 4": "as above",
+    "openmaze serve --sandbox --demo": "a sandbox server in the foreground for good; tests/sandbox starts it "
+    "(openmaze.testing.SandboxServer) and checks what it prints",
+    "pip install openmaze": "installs from the package index; tests/ops/test_wheel.py installs the built wheel "
+    "into a fresh venv instead",
     "openmaze catalog sync --shows 82 169 1871": SYNC,
     "openmaze catalog sync --all": SYNC,
     "openmaze catalog sync": SYNC,
