@@ -223,7 +223,7 @@ async def _acquire_all(pool: PgPool, n: int) -> None:
 def test_the_app_works_on_asyncpgs_own_pool(settings: Settings, alice: ApiUser) -> None:
     app = create_app(settings.model_copy(update={"database_pool": "asyncpg", "database_pool_size": 2}))
     with TestClient(app) as client:
-        db = app.state.db
+        db = app.state.services.db
         assert isinstance(db, PostgresDatabase) and isinstance(db._opened(), AsyncpgPool)
         assert client.get("/v1/auth/validate", auth=alice.auth).json() == {"premium": 1}
         assert client.put(f"/v1/user/follows/shows/{DEMO_SHOW}", auth=alice.auth).status_code == 200
