@@ -104,12 +104,12 @@ def serve_app() -> FastAPI:
 
 def _freeze_startup_objects() -> None:
     """Move everything alive after startup (modules, FastAPI's and pydantic's models, the
-    routes: ~120,000 objects) to the collector's permanent generation (`gc.freeze`).
+    routes) to the collector's permanent generation (`gc.freeze`).
 
     Otherwise every full collection walks all of them, and a request that allocates a lot
-    triggers several: POST /v1/scrobble/episodes cost 5.5 us per item with 1,000 items and
-    8.3 us with 10,000 (growth exponent 1.18; 5.6 us with the collector off); frozen, 6.0 us
-    (1.05). Only the server does this: a process that builds many apps (the tests) would
+    triggers several: a large bulk scrobble's cost per item grew with its size until they
+    were frozen (the growth exponents of `python -m bench.run`, docs/performance.md). Only
+    the server does this: a process that builds many apps (the tests) would
     keep each one's cycles alive for good.
     """
     gc.collect()
@@ -120,8 +120,8 @@ def _telemetry_options(settings: Settings) -> dict[str, Any]:
     """FastAPI's native OpenTelemetry, off unless asked for.
 
     With it on, every request asks the global OpenTelemetry providers whether they are
-    configured (environment lookups included) before doing anything: ~5% of a small
-    request's time in `bench/`, spent even when no exporter exists.
+    configured (environment lookups included) before doing anything: a measurable share of
+    a small request's time (`python -m bench.inproc`), spent even when no exporter exists.
     """
     if settings.telemetry or "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
         return {}

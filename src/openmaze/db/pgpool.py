@@ -1,10 +1,10 @@
 """A small pool of asyncpg connections: a list of idle ones and a queue of waiters.
 
 Why not `asyncpg.Pool`: around every query it builds a proxy object, re-arms an
-inactivity timer, creates a future, and on release spawns a Task (`asyncio.shield`). On
-this machine that is ~37 us of CPU per acquire + `SELECT 1` + release (88 vs 50 us with
-a bare connection), a fifth of a follows list read on PostgreSQL. This pool hands out the
-connection itself and takes it back synchronously.
+inactivity timer, creates a future, and on release spawns a Task (`asyncio.shield`): a
+large share of a cheap read's CPU on PostgreSQL (measured with `python -m bench.inproc
+--postgres`, figures in docs/performance.md). This pool hands out the connection itself and
+takes it back synchronously.
 
 What it keeps from asyncpg's: at most `max_size` connections, opened on demand once the
 `min_size` opened at start are busy; waiters served in arrival order; a connection that

@@ -70,7 +70,7 @@ UPSERT_MARK = (
 
 
 # PostgreSQL: the whole batch as arrays in one statement. asyncpg's executemany sends one
-# execution per row (pipelined); unnest is ~1.5x faster at 10,000 rows (bench/scrobble.py).
+# execution per row (pipelined); unnest is faster on large bulks (bench/scrobble.py).
 UPSERT_MARKS_ARRAYS = (
     "INSERT INTO marked_episodes (user_id, episode_id, show_id, type, marked_at) "
     "SELECT :user_id, r.episode_id, r.show_id, r.type, r.marked_at FROM unnest("
@@ -149,7 +149,7 @@ async def list_marks(scoped: Scoped, show_id: int | None, embed: bool) -> list[d
         params["show_id"] = show_id
     select += " ORDER BY episode_id"
     if not embed:
-        # Built as JSON by the database: 5,000 marks in a fifth of the server CPU (bench/).
+        # Built as JSON by the database: far less server CPU on long lists (bench/).
         sql = json_rows_sql(
             scoped.conn.dialect, select, ("episode_id", "marked_at", "type"), order_by="episode_id", integers=True
         )
