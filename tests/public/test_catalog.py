@@ -236,7 +236,7 @@ def test_episode(client: TestClient, demo: list[dict[str, Any]]) -> None:
     assert body["_embedded"]["show"] == {k: v for k, v in show.items() if k != "_embedded"}
     assert client.get(f"/episodes/{episode['id']}?embed[]=show").json() == body
     assert client.get(f"/episodes/{UNKNOWN_ID}").json() == NOT_FOUND
-    assert client.get(f"/episodes/{episode['id']}?embed=guestcast").status_code == 400
+    assert client.get(f"/episodes/{episode['id']}?embed=guests").status_code == 400
 
 
 def test_person(client: TestClient, demo: list[dict[str, Any]]) -> None:

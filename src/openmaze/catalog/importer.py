@@ -241,12 +241,10 @@ def add_show(batch: CatalogBatch, show: Any, source: str, path: str) -> None:
                 }
             )
             ep_embedded = _embedded_of(ep, source, ep_path)
-            for key, target in (("guestcast", batch.guest_cast), ("guestcrew", batch.guest_crew)):
+            for key, guest_rows in (("guestcast", batch.guest_cast), ("guestcrew", batch.guest_crew)):
                 guests = _array(ep_embedded, key, source, ep_path)
                 if guests is not None:
-                    target[ep_id] = _credits(
-                        batch, guests, "episode_id", ep_id, source, f"{ep_path}._embedded.{key}"
-                    )
+                    guest_rows[ep_id] = _credits(batch, guests, "episode_id", ep_id, source, f"{ep_path}._embedded.{key}")
 
     seasons = _array(embedded, "seasons", source, path)
     if seasons is not None:
@@ -261,10 +259,10 @@ def add_show(batch: CatalogBatch, show: Any, source: str, path: str) -> None:
                 {"id": season_id, "show_id": show_id, "number": _opt_int(season.get("number")), "data": _dumps(season)}
             )
 
-    for key, target in (("cast", batch.cast), ("crew", batch.crew)):
+    for key, credit_rows in (("cast", batch.cast), ("crew", batch.crew)):
         credits = _array(embedded, key, source, path)
         if credits is not None:
-            target[show_id] = _credits(batch, credits, "show_id", show_id, source, f"{path}._embedded.{key}")
+            credit_rows[show_id] = _credits(batch, credits, "show_id", show_id, source, f"{path}._embedded.{key}")
 
     for kind in SHOW_LISTS:
         items = _array(embedded, kind, source, path)
