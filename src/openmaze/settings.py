@@ -133,6 +133,11 @@ class Settings(BaseSettings):
         description="What the scheduled sync refreshes: shows already here (local), followed shows, or the "
         "whole upstream catalog (all)",
     )
+    sync_guests: bool = Field(
+        default=False,
+        description="Catalog sync also fetches each episode's guest cast and crew: one more request per "
+        "episode of every show it fetches",
+    )
 
     # public catalog API
     public_cache_seconds: int = Field(default=300, description="Cache-Control max-age of public catalog responses")

@@ -200,6 +200,15 @@ def add_show(batch: CatalogBatch, show: Any, source: str, path: str) -> None:
     externals = externals or {}
 
     core = {k: v for k, v in show.items() if k != "_embedded"}
+    links = core.get("_links")
+    dated = isinstance(embedded.get("episodes"), list) and any(
+        isinstance(e, dict) and isinstance(e.get("airstamp"), str) for e in embedded["episodes"]
+    )
+    if dated and isinstance(links, dict):
+        # The previous and next episode move with the clock: with the episodes here, they are
+        # worked out when served, and a stored copy would only go stale (and differ from the
+        # source's stored object, where it served them worked out too).
+        core["_links"] = {k: v for k, v in links.items() if k not in ("previousepisode", "nextepisode")}
     batch.shows.append(
         {
             "id": show_id,
@@ -244,7 +253,9 @@ def add_show(batch: CatalogBatch, show: Any, source: str, path: str) -> None:
             for key, guest_rows in (("guestcast", batch.guest_cast), ("guestcrew", batch.guest_crew)):
                 guests = _array(ep_embedded, key, source, ep_path)
                 if guests is not None:
-                    guest_rows[ep_id] = _credits(batch, guests, "episode_id", ep_id, source, f"{ep_path}._embedded.{key}")
+                    guest_rows[ep_id] = _credits(
+                        batch, guests, "episode_id", ep_id, source, f"{ep_path}._embedded.{key}"
+                    )
 
     seasons = _array(embedded, "seasons", source, path)
     if seasons is not None:
