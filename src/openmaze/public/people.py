@@ -94,9 +94,8 @@ async def person_object(conn: Conn, person_id: int, embeds: list[str]) -> Fragme
     embedded: dict[str, Any] = {}
     for name in embeds:
         kind: CreditKind = name  # type: ignore[assignment]  # PERSON_EMBEDS holds credit kinds only
-        # Embedded credits embed their show or episode, as TVmaze's do.
-        inner = ["episode"] if kind == "guestcastcredits" else ["show"]
-        embedded[name] = await person_credits(conn, person_id, kind, inner, check=False)
+        # Embedded credits link their show or episode (`?embed=` on the credits list embeds it).
+        embedded[name] = await person_credits(conn, person_id, kind, [], check=False)
     return with_embedded(data, embedded)
 
 

@@ -105,9 +105,10 @@ async def full_schedule_etag(conn: Conn, now: float) -> str:
     return 'W/"' + hashlib.blake2b(summary, digest_size=16).hexdigest() + '"'
 
 
-async def full_schedule(db: Database, now: float, chunk: int = FULL_CHUNK) -> AsyncIterator[bytes]:
+async def full_schedule(db: Database, now: float, chunk: int | None = None) -> AsyncIterator[bytes]:
     """Every episode from today (UTC) on, by airdate, with its show in `_embedded`, as the
     bytes of one JSON array, a chunk of episodes at a time."""
+    chunk = chunk or FULL_CHUNK
     today = today_in(None, now)
     after: tuple[str, int] | None = None
     first = True
