@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -323,8 +324,25 @@ def parse_document(doc: Any, source: str) -> CatalogBatch:
     return batches[0] if batches else CatalogBatch()
 
 
+CATALOG_VERSION_KEY = "catalog.version"
+
+
+async def catalog_version(conn: Conn) -> str:
+    """A token that every catalog write changes (answers built from the whole catalog, such
+    as the full schedule, are cached under it)."""
+    value: str | None = await conn.fetch_val(
+        "SELECT value FROM sync_state WHERE key = :key", {"key": CATALOG_VERSION_KEY}
+    )
+    return value or ""
+
+
 async def write_batch(conn: Conn, batch: CatalogBatch, synced_at: int | None = None) -> None:
-    """Upsert everything in `batch`. Call inside a transaction."""
+    """Upsert everything in `batch`, and move the catalog version. Call inside a transaction."""
+    await conn.execute(
+        "INSERT INTO sync_state (key, value) VALUES (:key, :value) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        {"key": CATALOG_VERSION_KEY, "value": uuid.uuid4().hex},
+    )
 
     def named(rows: Iterable[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
         return [

@@ -458,10 +458,12 @@ async def get_web_schedule(request: Request, country: Country = None, date_: Sch
     summary="Every episode from today on, with its show (large: streamed)",
 )
 async def get_full_schedule(request: Request) -> Response:
-    now = services(request).clock()
-    async with services(request).db.read() as conn:
+    app = services(request)
+    now = app.clock()
+    async with app.db.read() as conn:
         etag = await schedules.full_schedule_etag(conn, now)
-    return public_stream(request, etag, schedules.full_schedule(services(request).db, now))
+    cache = app.settings.resolved_data_dir() / "cache"
+    return public_stream(request, etag, schedules.cached_full_schedule(app.db, now, cache, etag))
 
 
 @router.get("/search/shows", summary="Show search: up to 10 results as {score, show}, best first", **SEARCH_DOC)
