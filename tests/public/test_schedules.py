@@ -104,6 +104,7 @@ def test_schedule_one_country_one_day_with_the_show(scheduled: TestClient) -> No
     assert body[0]["show"]["id"] == 81 and body[0]["show"]["name"] == "US Network Show"
     assert "_embedded" not in body[0]
     assert ids(scheduled.get("/schedule?country=GB&date=2040-05-01").json()) == [8201]
+    assert ids(scheduled.get("/schedule?country=gb&date=2040-05-01").json()) == [8201]
     assert ids(scheduled.get("/schedule?date=2040-05-01").json()) == [8102, 8103]  # US by default
     assert scheduled.get("/schedule?country=ZZ&date=2040-05-01").json() == []
     assert scheduled.get("/schedule?country=US&date=2040-06-01").json() == []

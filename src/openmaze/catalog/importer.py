@@ -156,6 +156,14 @@ def _linked_id(links: Any, *names: str) -> int | None:
     return None
 
 
+def _first_embedded_id(obj: dict[str, Any], key: str) -> int | None:
+    """The id of the first object of `_embedded.<key>` (`?embed=episodes` on alternate episodes)."""
+    embedded = obj.get("_embedded")
+    items = embedded.get(key) if isinstance(embedded, dict) else None
+    first = items[0] if isinstance(items, list) and items else None
+    return ID.value(first.get("id")) if isinstance(first, dict) else None
+
+
 def _add_alternate_lists(batch: CatalogBatch, show_id: int, items: list[Any], source: str, path: str) -> None:
     lists = []
     for i, alternate in enumerate(items):
@@ -169,7 +177,8 @@ def _add_alternate_lists(batch: CatalogBatch, show_id: int, items: list[Any], so
                     "id": _require_id(episode, source, e_path),
                     "list_id": list_id,
                     "position": j,
-                    "episode_id": _linked_id(episode.get("_links"), "episode", "episodes"),
+                    "episode_id": _linked_id(episode.get("_links"), "episode", "episodes")
+                    or _first_embedded_id(episode, "episodes"),
                     "data": _dumps({k: v for k, v in episode.items() if k != "_embedded"}),
                 }
             )

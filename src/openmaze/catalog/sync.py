@@ -188,7 +188,10 @@ class _Run:
         for alternate in alternates:
             list_id = ID.value(alternate.get("id")) if isinstance(alternate, dict) else None
             if list_id is not None:
-                items = await self.upstream.get_json(f"/alternatelists/{list_id}/alternateepisodes")
+                # With their episodes embedded: the episode each stands for, whatever its links say.
+                items = await self.upstream.get_json(
+                    f"/alternatelists/{list_id}/alternateepisodes", {"embed": "episodes"}
+                )
                 alternate["_embedded"] = {"alternateepisodes": items if items is not None else []}
         if self.guests:
             for episode in episodes:

@@ -435,7 +435,7 @@ async def get_schedule(
     day = _date(date_)
     async with services(request).db.read() as conn:
         episodes = await schedules.schedule(
-            conn, country or schedules.DEFAULT_COUNTRY, day, filter_ == "primetime", services(request).clock()
+            conn, (country or schedules.DEFAULT_COUNTRY).upper(), day, filter_ == "primetime", services(request).clock()
         )
     return public_json(request, episodes)
 
@@ -448,7 +448,8 @@ async def get_schedule(
 async def get_web_schedule(request: Request, country: Country = None, date_: ScheduleDate = None) -> Response:
     day = _date(date_)
     async with services(request).db.read() as conn:
-        episodes = await schedules.web_schedule(conn, country, day, services(request).clock())
+        code = None if country is None else country.upper()
+        episodes = await schedules.web_schedule(conn, code, day, services(request).clock())
     return public_json(request, episodes)
 
 
