@@ -1,7 +1,7 @@
 """durable background jobs (imports from the account pages, webhook follow-ups)
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 
 from __future__ import annotations
