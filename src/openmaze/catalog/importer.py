@@ -143,6 +143,13 @@ def _credits(
     return rows
 
 
+def add_person(batch: CatalogBatch, person: Any, source: str, path: str = "$") -> None:
+    """Validate one person object (`/people/:id`) and add it to `batch`."""
+    person_id = _require_id(person, source, path)
+    _require_str(person, "name", source, path)
+    batch.people[person_id] = person
+
+
 def _linked_id(links: Any, *names: str) -> int | None:
     """The id at the end of `_links.<name>.href` (or of the first link of a list of them)."""
     if not isinstance(links, dict):
