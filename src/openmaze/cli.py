@@ -244,6 +244,14 @@ def _listening(host: str, port: int, base: str) -> str:
     return f"listening on {base}"
 
 
+async def _demo_predates_seasons(conn: Conn) -> bool:
+    from openmaze.catalog.demo import SHOW_BASE
+
+    first = {"id": SHOW_BASE + 1}
+    held = await conn.fetch_val("SELECT 1 FROM shows WHERE id = :id", first) is not None
+    return held and await conn.fetch_val("SELECT 1 FROM seasons WHERE show_id = :id", first) is None
+
+
 def _load_demo(settings: Settings, base: str, new_key: bool = False) -> None:
     from openmaze.catalog.demo import demo_shows
     from openmaze.catalog.importer import catalog_is_empty, parse_document, write_batch
@@ -281,6 +289,10 @@ def _load_demo(settings: Settings, base: str, new_key: bool = False) -> None:
             if await catalog_is_empty(conn):
                 await write_batch(conn, parse_document(shows, "demo catalog"))
                 loaded = True
+            elif await _demo_predates_seasons(conn):
+                # A demo catalog loaded by an older openmaze: given its seasons, crew, akas,
+                # images, alternate lists and guests (the same ids, so marks stay put).
+                await write_batch(conn, parse_document(shows, "demo catalog"))
             user = await accounts.find_user(conn, "demo")
             if user is None:
                 user_id = await accounts.create_user(conn, "demo", DEMO_EMAIL, premium=3, password=hashed)
