@@ -85,7 +85,9 @@ def create_app(
     _include_routers(app, direct=not settings.telemetry)
     install_openapi(app)
 
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_body_bytes, larger={"/hooks/": settings.hooks_max_body_bytes}
+    )
     if settings.sandbox:  # never by default: `openmaze serve --sandbox` (openmaze.sandbox)
         from openmaze.sandbox import install as install_sandbox
 
@@ -135,6 +137,7 @@ def _include_routers(app: FastAPI, direct: bool) -> None:
     from openmaze.auth.routes import router as auth_router
     from openmaze.follows.routes import router as follows_router
     from openmaze.health.routes import router as health_router
+    from openmaze.hooks.routes import router as hooks_router
     from openmaze.library.routes import router as library_router
     from openmaze.marks.routes import router as marks_router
     from openmaze.public.routes import router as public_router
@@ -163,3 +166,4 @@ def _include_routers(app: FastAPI, direct: bool) -> None:
     )
     app.include_router(web_router)  # pages: nested routers, few requests
     app.include_router(library_router)
+    app.include_router(hooks_router)  # media-server webhooks: few requests, bodies read as each server sends them

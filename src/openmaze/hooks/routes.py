@@ -1,0 +1,134 @@
+"""`POST /hooks/{plex,jellyfin,emby}/{token}`: HTTP in and out only.
+
+The token in the path is the user's secret link of that kind (`openmaze.auth.links`): an
+unknown one is a 404. Bodies are read as each server sends them: Plex's multipart `payload`
+part (its JPEG `thumb` part is skipped, whatever its content type), Jellyfin's JSON whatever
+the content type (its plugin often says `text/plain`), Emby's multipart `data` part or a
+JSON body. A body that is not one is a 400 with the TVmaze error body; the size is capped
+by `OPENMAZE_HOOKS_MAX_BODY_BYTES` (the app's body-size middleware, 413 above); deliveries
+per URL by `OPENMAZE_RATE_LIMIT_HOOKS` (429). The event is settled and logged in one
+transaction; an upstream fetch of a missing show runs after the answer, as a durable job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from fastapi import APIRouter, Request
+from starlette.datastructures import UploadFile
+from starlette.responses import Response
+
+from openmaze.auth import links
+from openmaze.core.errors import ApiError
+from openmaze.core.responses import ok
+from openmaze.core.scope import Scoped
+from openmaze.core.services import services
+from openmaze.hooks import emby, jellyfin, plex
+from openmaze.hooks import service as hooks
+from openmaze.hooks.events import HookEvent
+from openmaze.hooks.schemas import ActivityEntry
+
+router = APIRouter(include_in_schema=False)
+
+UNKNOWN_TOKEN = "Unknown webhook URL"
+_TOO_FAST = "Too many webhook deliveries, please back off"
+
+
+def _not_valid(what: str) -> ApiError:
+    return ApiError(400, f"The request body is not {what}.")
+
+
+def _json(raw: bytes | str) -> Any:
+    if not raw.strip():
+        raise _not_valid("a JSON document")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise _not_valid("valid JSON") from None
+
+
+def _content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def _form_part(request: Request, name: str) -> Any:
+    """The JSON in the multipart part `name` (a plain field or a file: any content type);
+    every other part, Plex's thumbnail included, is skipped."""
+    limit = services(request).settings.hooks_max_body_bytes
+    try:
+        async with request.form(max_files=16, max_fields=64, max_part_size=limit) as form:
+            part = form.get(name)
+            if isinstance(part, UploadFile):
+                return _json(await part.read())
+            if isinstance(part, str):
+                return _json(part)
+    except ApiError:
+        raise
+    except Exception:  # python-multipart and Starlette refuse broken bodies in several ways
+        raise _not_valid("valid multipart/form-data") from None
+    raise ApiError(400, f"The request body has no {name!r} part.")
+
+
+async def _plex_body(request: Request) -> Any:
+    if _content_type(request).startswith("multipart/"):
+        return await _form_part(request, "payload")
+    return _json(await request.body())
+
+
+async def _jellyfin_body(request: Request) -> Any:
+    return _json(await request.body())
+
+
+async def _emby_body(request: Request) -> Any:
+    kind = _content_type(request)
+    if kind.startswith("multipart/"):
+        return await _form_part(request, "data")
+    raw = await request.body()
+    if kind == "application/x-www-form-urlencoded":
+        try:
+            fields = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+        except UnicodeDecodeError:
+            raise _not_valid("valid UTF-8") from None
+        if "data" not in fields:
+            raise ApiError(400, "The request body has no 'data' field.")
+        return _json(fields["data"])
+    return _json(raw)
+
+
+Reader = Callable[[Request], Awaitable[Any]]
+Parser = Callable[[Any], HookEvent]
+
+
+async def _deliver(request: Request, kind: str, token: str, read: Reader, parse: Parser) -> Response:
+    state = services(request)
+    async with state.db.read() as conn:
+        link = await links.find_token(conn, state.secret, kind, token)
+    if link is None:
+        raise ApiError(404, UNKNOWN_TOKEN)
+    user_id = int(link["user_id"])
+    await state.limiter.check(request, state.settings.rate_limit_hooks, "hooks", kind, str(user_id), message=_TOO_FAST)
+    event = parse(await read(request))
+    async with state.db.transaction() as conn:
+        received = await hooks.receive(Scoped(conn, user_id), event, now=int(state.clock()))
+    return ok(received.entry)
+
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {400: {}, 404: {}, 413: {}, 429: {}}
+
+
+@router.post("/hooks/plex/{token}", response_model=ActivityEntry, responses=_RESPONSES)
+async def plex_hook(request: Request, token: str) -> Response:
+    return await _deliver(request, links.PLEX, token, _plex_body, plex.parse)
+
+
+@router.post("/hooks/jellyfin/{token}", response_model=ActivityEntry, responses=_RESPONSES)
+async def jellyfin_hook(request: Request, token: str) -> Response:
+    return await _deliver(request, links.JELLYFIN, token, _jellyfin_body, jellyfin.parse)
+
+
+@router.post("/hooks/emby/{token}", response_model=ActivityEntry, responses=_RESPONSES)
+async def emby_hook(request: Request, token: str) -> Response:
+    return await _deliver(request, links.EMBY, token, _emby_body, emby.parse)
