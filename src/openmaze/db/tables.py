@@ -348,6 +348,36 @@ hook_activity = Table(
     Index("ix_hook_activity_user_id_id", "user_id", "id"),
 )
 
+# --- background jobs ------------------------------------------------------------------
+# Durable work (`openmaze.jobs`): imports started from the pages, webhook follow-ups. A job is
+# claimed by one worker at a time through a lease; a job whose worker died is claimed again
+# once its lease expires.
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(64), nullable=False),
+    # The user the job works for (its data is theirs); NULL for work that belongs to no one.
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    # queued -> running -> done | failed (running -> queued again when a lease expires)
+    Column("state", String(16), nullable=False, server_default="queued"),
+    Column("payload", Text, nullable=False),  # JSON
+    Column("result", Text, nullable=True),  # JSON, once done
+    Column("error", Text, nullable=True),  # what a person is told when it failed
+    Column("progress_done", Integer, nullable=False, server_default="0"),
+    Column("progress_total", Integer, nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_expires_at", BigInteger, nullable=True),
+    Column("run_at", BigInteger, nullable=False),  # not claimed before this time
+    Column("created_at", BigInteger, nullable=False),
+    Column("started_at", BigInteger, nullable=True),
+    Column("finished_at", BigInteger, nullable=True),
+    Index("ix_jobs_state_run_at", "state", "run_at"),
+    Index("ix_jobs_user_kind", "user_id", "kind"),
+)
+
 USER_DATA_TABLES = (
     "followed_shows",
     "followed_people",

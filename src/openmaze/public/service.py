@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from openmaze.catalog.embeds import INVALID_EMBED
+from openmaze.catalog.matching import ExternalColumn, show_ids_by_external
 from openmaze.core.errors import PAGE_NOT_FOUND, ApiError
 from openmaze.core.fields import ID, IMDB_ID, FieldError, Names
 from openmaze.db.database import Conn
@@ -270,6 +271,7 @@ async def show_updates(conn: Conn, since: str | None, now: float) -> Fragment:
 async def lookup_show(conn: Conn, tvrage: str | None, thetvdb: str | None, imdb: str | None) -> int | None:
     """The show id for one external id, or None (a miss)."""
     value: int | str | None
+    column: ExternalColumn
     if thetvdb is not None:
         column, value = "thetvdb_id", ID.value(thetvdb)
     elif imdb is not None:
@@ -280,10 +282,8 @@ async def lookup_show(conn: Conn, tvrage: str | None, thetvdb: str | None, imdb:
         raise ApiError(400, "Specify one of the parameters tvrage, thetvdb or imdb")
     if value is None:
         return None
-    found: int | None = await conn.fetch_val(
-        f"SELECT id FROM shows WHERE {column} = :value ORDER BY id LIMIT 1", {"value": value}
-    )
-    return found
+    # One rule for this endpoint and the importers' matching (openmaze.catalog.matching).
+    return (await show_ids_by_external(conn, column, [value])).get(value)
 
 
 # --- episodes and people --------------------------------------------------------------
