@@ -111,7 +111,10 @@ def create_app(
 def job_registry(settings: Settings, secret: bytes) -> JobRegistry:
     """Every kind of background job and its handler, registered by the package that owns
     the work (`openmaze.jobs` imports none of them)."""
+    from openmaze.hooks import fetching as hook_fetching
+
     registry = JobRegistry()
+    registry.register(hook_fetching.KIND, hook_fetching.handler(settings))
     return registry
 
 

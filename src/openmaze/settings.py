@@ -97,6 +97,11 @@ class Settings(BaseSettings):
     rate_limit_hooks: str = Field(
         default="600/minute", description="Media-server webhook deliveries per webhook URL (Plex, Jellyfin, Emby)"
     )
+    hooks_fetch_missing: bool = Field(
+        default=False,
+        description="Fetch a show a media-server webhook names but the catalog lacks from OPENMAZE_SYNC_UPSTREAM "
+        "(a background job, after answering); on by itself when OPENMAZE_SYNC_INTERVAL_MINUTES is above 0",
+    )
     hooks_max_body_bytes: int = Field(
         default=8 * 1024 * 1024,
         description="Largest media-server webhook body (/hooks/*: Plex adds a JPEG thumbnail); 413 above",

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +14,7 @@ from starlette.testclient import TestClient
 
 from openmaze.auth import links
 from openmaze.db.database import Conn
-from tests.conftest import TEST_SECRET, ApiUser, run_sync
+from tests.conftest import BACKEND, TEST_SECRET, ApiUser, _pg_admin, _pg_url_for, run_sync
 from tests.hooks.payloads import Delivery
 
 SHOW_ID = 900_001
@@ -52,3 +56,21 @@ def episode(demo: list[dict[str, Any]], show_id: int, season: int, number: int |
     show = next(s for s in demo if s["id"] == show_id)
     found = [e for e in show["_embedded"]["episodes"] if e["season"] == season and e["number"] == number]
     return found[nth]
+
+
+@contextmanager
+def private_database(template_database: str, folder: Path) -> Iterator[str]:
+    """Another migrated database with the demo catalog (for a second server, or one app
+    shared by many examples), on the backend under test."""
+    if BACKEND == "postgres":
+        name = f"openmaze_t_{uuid.uuid4().hex[:12]}"
+        _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+        try:
+            yield _pg_url_for(name)
+        finally:
+            _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "openmaze.sqlite3"
+        shutil.copyfile(template_database, path)
+        yield f"sqlite:///{path}"

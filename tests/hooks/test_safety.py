@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from openmaze.app import create_app
 from openmaze.settings import Settings
 from tests.conftest import ApiUser
-from tests.hooks.conftest import SHOW_NAME, hook_paths, marks_of
+from tests.hooks.conftest import SHOW_NAME, hook_paths, marks_of, private_database
 from tests.hooks.payloads import JPEG, emby, jellyfin, plex
 
 
@@ -96,33 +96,19 @@ def fuzz_client(
     tmp_path_factory: pytest.TempPathFactory, template_database: str
 ) -> Iterator[tuple[TestClient, dict[str, str]]]:
     """One app for the whole fuzz run (hypothesis runs many examples per test)."""
-    import shutil
-
-    from tests.conftest import BACKEND, TEST_SECRET, _pg_admin, _pg_url_for
-
-    if BACKEND == "postgres":
-        import uuid
-
-        name = f"openmaze_t_{uuid.uuid4().hex[:12]}"
-        _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-        url = _pg_url_for(name)
-    else:
-        path = tmp_path_factory.mktemp("fuzz") / "db.sqlite3"
-        shutil.copyfile(template_database, path)
-        url = f"sqlite:///{path}"
     from openmaze.auth import accounts
-    from tests.conftest import run_sync
+    from tests.conftest import TEST_SECRET, run_sync
 
-    async def create(conn: Any) -> int:
-        return await accounts.create_user(conn, "fuzzer", "fuzzer@example.com", premium=1)
+    with private_database(template_database, tmp_path_factory.mktemp("fuzz")) as url:
 
-    user_id = run_sync(url, create)
-    app = create_app(Settings(database_url=url, secret_key=TEST_SECRET, data_dir=tmp_path_factory.mktemp("data")))
-    paths = hook_paths(url, ApiUser(user_id, "fuzzer", "", "", 1))
-    with TestClient(app) as client:
-        yield client, paths
-    if BACKEND == "postgres":
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        async def create(conn: Any) -> int:
+            return await accounts.create_user(conn, "fuzzer", "fuzzer@example.com", premium=1)
+
+        user_id = run_sync(url, create)
+        app = create_app(Settings(database_url=url, secret_key=TEST_SECRET, data_dir=tmp_path_factory.mktemp("data")))
+        paths = hook_paths(url, ApiUser(user_id, "fuzzer", "", "", 1))
+        with TestClient(app) as client:
+            yield client, paths
 
 
 _json_values = st.recursive(

@@ -26,7 +26,7 @@ from openmaze.core.errors import ApiError
 from openmaze.core.responses import ok
 from openmaze.core.scope import Scoped
 from openmaze.core.services import services
-from openmaze.hooks import emby, jellyfin, plex
+from openmaze.hooks import emby, fetching, jellyfin, plex
 from openmaze.hooks import service as hooks
 from openmaze.hooks.events import HookEvent
 from openmaze.hooks.schemas import ActivityEntry
@@ -111,8 +111,12 @@ async def _deliver(request: Request, kind: str, token: str, read: Reader, parse:
     user_id = int(link["user_id"])
     await state.limiter.check(request, state.settings.rate_limit_hooks, "hooks", kind, str(user_id), message=_TOO_FAST)
     event = parse(await read(request))
+    now = int(state.clock())
     async with state.db.transaction() as conn:
-        received = await hooks.receive(Scoped(conn, user_id), event, now=int(state.clock()))
+        received = await hooks.receive(Scoped(conn, user_id), event, now=now)
+        if received.missing_show is not None and fetching.enabled(state.settings):
+            # Committed with the log entry; a worker's job runner fetches it after this answer.
+            await fetching.enqueue_fetch(conn, user_id, received.missing_show, now=now)
     return ok(received.entry)
 
 

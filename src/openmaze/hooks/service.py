@@ -267,19 +267,33 @@ async def fix(scoped: Scoped, entry_id: int, show_id: int, *, now: int) -> dict[
     if not key:
         raise ApiError(422, "This entry names no show title to remember")
     await scoped.execute(queries.SAVE_FIX, {"key": key, "show_id": show_id, "now": now})
-    pending = [r for r in await scoped.fetch_all(queries.UNMATCHED, {"limit": _REFIX_LIMIT})]
+    await rematch(scoped, row["title"], show_id=show_id)
+    return await entry(scoped, entry_id)
+
+
+async def rematch(scoped: Scoped, title: str, *, show_id: int | None = None) -> int:
+    """Match the unmatched entries with this show title again (as `show_id`, when given; else
+    by the usual rules, after a missing show was fetched) and apply them, oldest first, so a
+    watched-then-unwatched pair ends as it did on the server. The number now applied."""
+    key = title_key(title)[:255]
+    pending = await scoped.fetch_all(queries.UNMATCHED, {"limit": _REFIX_LIMIT})
     same = [r for r in reversed(pending) if title_key(r["title"])[:255] == key]
     matcher = Matcher(scoped.conn)
+    applied = 0
     for found in same:
         ref = _ref_of(found["ref"])
         if ref is None or found["action"] is None:
             continue
-        ref = dataclasses.replace(ref, show=dataclasses.replace(ref.show, tvmaze=show_id))
+        if show_id is not None:
+            ref = dataclasses.replace(ref, show=dataclasses.replace(ref.show, tvmaze=show_id))
+        else:
+            ref = await _with_fix(scoped, ref)
         (match,) = await matcher.episodes([ref])
         if match.episode_id is None:
             outcome = Outcome(UNMATCHED, match.reason or "no episode found", match.show_id)
         else:
             outcome = await _apply(scoped, found["action"], match, found["event_at"] or found["received_at"])
+        applied += outcome.status == APPLIED
         await scoped.execute(
             queries.SETTLE,
             {
@@ -290,4 +304,4 @@ async def fix(scoped: Scoped, entry_id: int, show_id: int, *, now: int) -> dict[
                 "reason": outcome.reason,
             },
         )
-    return await entry(scoped, entry_id)
+    return applied
