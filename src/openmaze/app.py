@@ -181,9 +181,9 @@ def _include_routers(app: FastAPI, direct: bool) -> None:
             auth_router,
             public_router,
             health_router,
+            hooks_router,
         ],
         direct=direct,
     )
     app.include_router(web_router)  # pages: nested routers, few requests
     app.include_router(library_router)
-    app.include_router(hooks_router)  # media-server webhooks: few requests, bodies read as each server sends them

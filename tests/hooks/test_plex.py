@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from starlette.testclient import TestClient
 
 from tests.conftest import ApiUser
 from tests.hooks.conftest import SHOW_ID, SHOW_NAME, Send, episode, marks_of
-from tests.hooks.payloads import plex
+from tests.hooks.payloads import JPEG, plex
 
 
 def test_scrobble_marks_watched_at_the_event_time(
@@ -61,3 +62,20 @@ def test_a_movie_is_not_an_episode(client: TestClient, send: Send, alice: ApiUse
     assert entry["status"] == "ignored" and entry["reason"] == "not an episode (movie)"
     assert entry["named"] == "movie 'Heat'"
     assert marks_of(client, alice) == {}
+
+
+def test_payload_as_a_file_part_and_a_quoted_boundary(
+    client: TestClient, hooks: dict[str, str], alice: ApiUser
+) -> None:
+    meta = {"type": "episode", "grandparentTitle": SHOW_NAME, "parentIndex": 1, "index": 1}
+    payload = json.dumps({"event": "media.scrobble", "Account": {"title": "alice"}, "Metadata": meta})
+    body = (
+        b'--b-x\r\nContent-Disposition: form-data; name="thumb"; filename="payload.jpg"\r\n'
+        b"Content-Type: image/jpeg\r\n\r\n" + JPEG + b"\r\n"
+        # "filename" before "name", and a content type that is not JSON's
+        b'--b-x\r\nContent-Disposition: form-data; filename="p.json"; name="payload"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n" + payload.encode() + b"\r\n--b-x--\r\n"
+    )
+    r = client.post(hooks["plex"], content=body, headers={"Content-Type": 'multipart/form-data; boundary="b-x"'})
+    assert r.status_code == 200 and r.json()["status"] == "applied", r.text
+    assert r.json()["episode_id"] == 9_000_001

@@ -12,17 +12,18 @@ transaction; an upstream fetch of a missing show runs after the answer, as a dur
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
 from fastapi import APIRouter, Request
-from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from openmaze.auth import links
 from openmaze.core.errors import ApiError
+from openmaze.core.fastpath import DirectRoute
 from openmaze.core.responses import ok
 from openmaze.core.scope import Scoped
 from openmaze.core.services import services
@@ -31,7 +32,9 @@ from openmaze.hooks import service as hooks
 from openmaze.hooks.events import HookEvent
 from openmaze.hooks.schemas import ActivityEntry
 
-router = APIRouter(include_in_schema=False)
+# Grouped behind its /hooks/ prefix (openmaze.core.routing): a delivery is not tried against
+# every page route first. Not in the OpenAPI document: this is no TVmaze API.
+router = APIRouter(include_in_schema=False, route_class=DirectRoute)
 
 UNKNOWN_TOKEN = "Unknown webhook URL"
 _TOO_FAST = "Too many webhook deliveries, please back off"
@@ -54,28 +57,42 @@ def _content_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-async def _form_part(request: Request, name: str) -> Any:
-    """The JSON in the multipart part `name` (a plain field or a file: any content type);
-    every other part, Plex's thumbnail included, is skipped."""
-    limit = services(request).settings.hooks_max_body_bytes
-    try:
-        async with request.form(max_files=16, max_fields=64, max_part_size=limit) as form:
-            part = form.get(name)
-            if isinstance(part, UploadFile):
-                return _json(await part.read())
-            if isinstance(part, str):
-                return _json(part)
-    except ApiError:
-        raise
-    except Exception:  # python-multipart and Starlette refuse broken bodies in several ways
-        raise _not_valid("valid multipart/form-data") from None
+_NAME = re.compile(rb'(?:^|;)\s*name\s*=\s*(?:"([^"]*)"|([^;\s]*))', re.IGNORECASE)
+_BOUNDARY = re.compile(r'(?:^|;)\s*boundary\s*=\s*(?:"([^"]{1,200})"|([^;\s]{1,200}))', re.IGNORECASE)
+
+
+def _form_part(body: bytes, content_type: str, name: str) -> Any:
+    """The JSON in the multipart part `name` (a plain field or a file, any content type).
+
+    Split on the boundary with bytes operations rather than a general form parser: every
+    other part, Plex's JPEG poster included, is skipped without being scanned or spooled."""
+    found = _BOUNDARY.search(content_type)
+    if found is None:
+        raise _not_valid("multipart/form-data with a boundary")
+    delimiter = b"--" + (found[1] or found[2]).encode("latin-1")
+    chunks = body.split(delimiter)
+    if len(chunks) < 2:
+        raise _not_valid("valid multipart/form-data")
+    for chunk in chunks[1:]:
+        if chunk.startswith(b"--"):
+            break  # the closing delimiter
+        head, separator, content = chunk.partition(b"\r\n\r\n")
+        if not separator:
+            raise _not_valid("valid multipart/form-data")
+        for line in head.split(b"\r\n"):
+            key, colon, value = line.partition(b":")
+            if colon and key.strip().lower() == b"content-disposition":
+                named = _NAME.search(value)
+                if named is not None and (named[1] if named[1] is not None else named[2]) == name.encode():
+                    return _json(content.removesuffix(b"\r\n"))
     raise ApiError(400, f"The request body has no {name!r} part.")
 
 
 async def _plex_body(request: Request) -> Any:
+    raw = await request.body()
     if _content_type(request).startswith("multipart/"):
-        return await _form_part(request, "payload")
-    return _json(await request.body())
+        return _form_part(raw, request.headers.get("content-type", ""), "payload")
+    return _json(raw)
 
 
 async def _jellyfin_body(request: Request) -> Any:
@@ -84,9 +101,9 @@ async def _jellyfin_body(request: Request) -> Any:
 
 async def _emby_body(request: Request) -> Any:
     kind = _content_type(request)
-    if kind.startswith("multipart/"):
-        return await _form_part(request, "data")
     raw = await request.body()
+    if kind.startswith("multipart/"):
+        return _form_part(raw, request.headers.get("content-type", ""), "data")
     if kind == "application/x-www-form-urlencoded":
         try:
             fields = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))

@@ -163,9 +163,16 @@ async def _settle(scoped: Scoped, matcher: Matcher, event: HookEvent, now: int) 
 def _ref_json(ref: EpisodeRef | None) -> str | None:
     if ref is None:
         return None
-    data = dataclasses.asdict(ref)
-    if ref.airdate is not None:
-        data["airdate"] = ref.airdate.isoformat()
+    show = ref.show
+    data = {
+        "show": {"tvmaze": show.tvmaze, "thetvdb": show.thetvdb, "imdb": show.imdb, "tmdb": show.tmdb,
+                 "title": show.title, "year": show.year},
+        "tvmaze_episode": ref.tvmaze_episode,
+        "season": ref.season,
+        "number": ref.number,
+        "airdate": ref.airdate.isoformat() if ref.airdate is not None else None,
+        "title": ref.title,
+    }  # fmt: skip
     return orjson.dumps(data).decode()
 
 
