@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,7 +16,7 @@ from starlette.testclient import TestClient
 
 from openmaze.app import create_app
 from openmaze.settings import Settings
-from tests.conftest import ApiUser
+from tests.conftest import ApiUser, start_server, stop_server
 from tests.hooks.conftest import SHOW_NAME, hook_paths, marks_of, private_database
 from tests.hooks.payloads import JPEG, emby, jellyfin, plex
 
@@ -193,3 +195,18 @@ def test_jellyfin_template_types_do_not_break_matching(
     )
     r = client.post(hooks["jellyfin"], content=json.dumps(doc), headers={"Content-Type": "text/plain"})
     assert r.status_code == 200 and r.json()["status"] == "unmatched", r.text
+
+
+def test_the_token_never_reaches_the_log(database_url: str, tmp_path: Path, alice: ApiUser) -> None:
+    paths = hook_paths(database_url, alice)
+    server = start_server(database_url, tmp_path)
+    try:
+        with httpx.Client(base_url=server.url) as http:
+            assert http.post(paths["plex"], **plex("media.scrobble", SHOW_NAME, 1, 1).kwargs).status_code == 200
+            assert http.post(paths["emby"] + "x", content=b"{}").status_code == 404
+    finally:
+        stop_server(server)
+    log = server.log()
+    for path in paths.values():
+        assert path.rpartition("/")[2] not in log
+    assert '"POST /hooks/plex/*** HTTP/1.1" 200 ' in log and '"POST /hooks/emby/*** HTTP/1.1" 404 ' in log, log

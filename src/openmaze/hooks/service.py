@@ -103,8 +103,8 @@ class Outcome:
 def _ignored(event: HookEvent, settings: HookSettings) -> str | None:
     server = SERVER_NAMES.get(event.source, event.source)
     if not settings.counts(event.server_user):
-        who = repr(event.server_user) if event.server_user else "an unnamed user"
-        return f"events from {server} user {who} do not count for you (your media-server users)"
+        who = f"{server} user {event.server_user!r}" if event.server_user else f"an unnamed {server} user"
+        return f"events from {who} do not count for you (your media-server users)"
     if event.action is None:
         return f"{server} event {event.event} marks nothing"
     if event.episode is None:
