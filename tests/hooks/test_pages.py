@@ -138,3 +138,33 @@ def test_pages_need_a_login_and_show_only_ones_own(
     assert pclient.get(f"/account/activity/{entry['id']}/fix").status_code == 404
     fix = f"/account/activity/{entry['id']}/fix"
     assert post(pclient, "/account", fix, show_id="900005").status_code == 404
+
+
+def test_activity_pages_of_a_hundred_and_csrf_on_the_fix(web: TestClient, carol: ApiUser, database_url: str) -> None:
+    from openmaze.core.scope import Scoped
+    from openmaze.db.database import Conn
+    from openmaze.hooks import plex as plex_parser
+    from openmaze.hooks import service as hooks
+    from tests.conftest import run_sync
+
+    async def many(conn: Conn) -> None:
+        for n in range(105):
+            event = plex_parser.parse({"event": "media.play", "Account": {"title": "carol"},
+                                       "Metadata": {"type": "episode", "grandparentTitle": f"Show {n}"}})  # fmt: skip
+            await hooks.receive(Scoped(conn, carol.id), event, now=1_700_000_000 + n)
+
+    run_sync(database_url, many)
+    first = web.get("/account/activity").text
+    assert first.count('<li id="entry-') == 100 and "Show 104" in first and "<strong>Show 4</strong>" not in first
+    older = re.search(r'href="(/account/activity\?before=\d+)"', first)
+    assert older is not None
+    second = web.get(html.unescape(older[1])).text
+    assert second.count('<li id="entry-') == 5 and "<strong>Show 0</strong>" in second and "Older events" not in second
+    assert web.get("/account/activity?before=abc").status_code == 200  # an odd cursor is no cursor
+    unmatched = web.post(
+        urlsplit(hook_urls(web.get("/account").text)["plex"]).path,
+        **plex("media.scrobble", "Nope", 1, 1, user="carol").kwargs,
+    ).json()
+    forged = web.post(f"/account/activity/{unmatched['id']}/fix", data={"show_id": "900005"}, follow_redirects=False)
+    assert forged.status_code == 403
+    assert web.get("/account/activity").text.count("status-unmatched") == 1
