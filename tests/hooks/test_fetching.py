@@ -38,12 +38,6 @@ def other_openmaze(
         for n, ep in enumerate(show["_embedded"]["episodes"]):
             ep["id"] = NEW_SHOW * 100 + n
         show["_embedded"].pop("cast", None)
-        # Seasons with ids, as TVmaze serves them (an openmaze upstream derives id-less seasons
-        # for a show stored without any, which `catalog sync` refuses as malformed).
-        numbers = sorted({ep["season"] for ep in show["_embedded"]["episodes"]})
-        show["_embedded"]["seasons"] = [
-            {"id": NEW_SHOW * 10 + n, "url": None, "number": n, "name": "", "_links": {}} for n in numbers
-        ]
 
         async def add(conn: Conn) -> None:
             await write_batch(conn, parse_document([show], "test"))
