@@ -187,6 +187,8 @@ def test_jellyfin_template_types_do_not_break_matching(
     doc = json.loads(odd.kwargs["content"])
     doc.update(
         {
+            "NotificationUsername": "u" * 300,
+            "SeriesName": "s" * 1000,
             "SeasonNumber": [1],
             "EpisodeNumber": {"x": 1},
             "Provider_tvmaze": "99999999999999999999999",
@@ -195,6 +197,10 @@ def test_jellyfin_template_types_do_not_break_matching(
     )
     r = client.post(hooks["jellyfin"], content=json.dumps(doc), headers={"Content-Type": "text/plain"})
     assert r.status_code == 200 and r.json()["status"] == "unmatched", r.text
+    # Overlong names are cut to what the log keeps (PostgreSQL refuses longer values).
+    doc["NotificationType"] = "PlaybackStop" + "!" * 100
+    r = client.post(hooks["jellyfin"], content=json.dumps(doc), headers={"Content-Type": "text/plain"})
+    assert r.status_code == 200 and r.json()["status"] == "ignored", r.text
 
 
 def test_the_token_never_reaches_the_log(database_url: str, tmp_path: Path, alice: ApiUser) -> None:

@@ -226,7 +226,7 @@ async def receive(scoped: Scoped, event: HookEvent, *, now: int, matcher: Matche
         "event": event.event[:64],
         "action": event.action,
         "status": outcome.status,
-        "server_user": event.server_user,
+        "server_user": event.server_user[:128] if event.server_user else None,  # the column's width
         "title": ref.show.title if ref is not None else None,
         "named": event.named(),
         "ref": _ref_json(ref),
