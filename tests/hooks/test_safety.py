@@ -216,3 +216,22 @@ def test_the_token_never_reaches_the_log(database_url: str, tmp_path: Path, alic
     for path in paths.values():
         assert path.rpartition("/")[2] not in log
     assert '"POST /hooks/plex/*** HTTP/1.1" 200 ' in log and '"POST /hooks/emby/*** HTTP/1.1" 404 ' in log, log
+
+
+@pytest.mark.parametrize("server", ["plex", "jellyfin", "emby"])
+def test_control_characters_in_names(client: TestClient, hooks: dict[str, str], alice: ApiUser, server: str) -> None:
+    # PostgreSQL refuses NUL in text: names with control characters are cleaned before the log.
+    odd = "Lost\x00 Academy\x1b[31m\nFiles"
+    delivery = {
+        "plex": plex("media.scrobble", odd, 1, 1, user="a\x00b"),
+        "jellyfin": jellyfin("PlaybackStop\x00", odd, 1, 1, completed=True, user="a\x00b"),
+        "emby": emby("item.markplayed", odd, 1, 1, user="a\x00b", name="x\x00y"),
+    }[server]
+    r = client.post(hooks[server], **delivery.kwargs)
+    assert r.status_code == 200, r.text
+    assert "\x00" not in r.text and "\\u0000" not in r.text
+
+
+def test_a_lone_surrogate_is_malformed(client: TestClient, hooks: dict[str, str]) -> None:
+    body = b'{"NotificationType": "PlaybackStop", "SeriesName": "\\ud800", "ItemType": "Episode"}'
+    _tvmaze_error(client.post(hooks["jellyfin"], content=body), 400)

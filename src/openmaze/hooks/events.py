@@ -26,7 +26,10 @@ UNWATCHED = "unwatched"
 
 _FLAG = Flag()
 _YEAR_SUFFIX = re.compile(r"^(?P<title>.*\S)\s*\((?P<year>[12][0-9]{3})\)$")
-_TEXT_MAX = 255  # tables.hook_activity.title and server_user are at most this long
+_TEXT_MAX = 255  # tables.hook_activity.title is at most this long
+# Control characters (Unicode category Cc): PostgreSQL refuses NUL in text, and none belongs in
+# a name a person reads. Runs of them, and of spaces, become one space.
+_CONTROL_OR_SPACES = re.compile(r"[\x00-\x1f\x7f-\x9f\s]+")
 
 
 @dataclass(frozen=True)
@@ -77,11 +80,11 @@ def obj(parent: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 
 def text(value: Any) -> str | None:
-    """A non-blank string (cut to what the log stores), or None."""
+    """A non-blank string without control characters (cut to what the log stores), or None."""
     if type(value) is not str:
         return None
-    stripped = value.strip()
-    return stripped[:_TEXT_MAX] if stripped else None
+    cleaned = _CONTROL_OR_SPACES.sub(" ", value[: _TEXT_MAX * 4]).strip()
+    return cleaned[:_TEXT_MAX] if cleaned else None
 
 
 def number(value: Any) -> int | None:
