@@ -102,6 +102,9 @@ class Settings(BaseSettings):
         description="Fetch a show a media-server webhook names but the catalog lacks from OPENMAZE_SYNC_UPSTREAM "
         "(a background job, after answering); on by itself when OPENMAZE_SYNC_INTERVAL_MINUTES is above 0",
     )
+    hooks_activity_keep: int = Field(
+        default=2000, ge=100, description="Media-server activity-log entries kept per user; older ones are dropped"
+    )
     hooks_max_body_bytes: int = Field(
         default=8 * 1024 * 1024,
         description="Largest media-server webhook body (/hooks/*: Plex adds a JPEG thumbnail); 413 above",

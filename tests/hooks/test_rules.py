@@ -157,3 +157,23 @@ def test_users_see_only_their_own_activity(
 
     assert run_sync(database_url, as_bob) == []
     assert marks_of(client, bob) == {}
+
+
+def test_the_log_keeps_the_newest_entries(database_url: str, alice: ApiUser, bob: ApiUser) -> None:
+    from openmaze.hooks import plex as plex_parser
+
+    async def deliver(conn: Conn) -> tuple[int, int, int]:
+        for n in range(300):
+            user = alice if n % 3 else bob  # interleaved: each user's log is pruned on its own
+            event = plex_parser.parse(
+                {"event": "media.play", "Metadata": {"type": "episode", "grandparentTitle": f"S{n}"}}
+            )
+            await hooks.receive(Scoped(conn, user.id), event, now=1_700_000_000 + n, keep=100)
+        mine = await hooks.activity(Scoped(conn, alice.id), limit=1000)
+        theirs = await hooks.activity(Scoped(conn, bob.id), limit=1000)
+        return len(mine), len(theirs), mine[0]["id"] - mine[-1]["id"]
+
+    alice_count, bob_count, span = run_sync(database_url, deliver)
+    assert 100 <= alice_count < 100 + hooks.PRUNE_EVERY and alice_count < 200  # 200 delivered, pruned to ~100
+    assert bob_count == 100  # exactly 100 delivered: nothing dropped
+    assert span >= alice_count - 1

@@ -46,3 +46,9 @@ SETTLE = (
     "UPDATE hook_activity SET status = :status, show_id = :show_id, episode_id = :episode_id, reason = :reason "
     "WHERE user_id = :user_id AND id = :id"
 )
+
+# The user's entries older than their newest :keep (the log is for recent events).
+PRUNE = (
+    "DELETE FROM hook_activity WHERE user_id = :user_id AND id < (SELECT id FROM hook_activity "
+    "WHERE user_id = :user_id ORDER BY id DESC LIMIT 1 OFFSET :keep)"
+)

@@ -130,7 +130,7 @@ async def _deliver(request: Request, kind: str, token: str, read: Reader, parse:
     event = parse(await read(request))
     now = int(state.clock())
     async with state.db.transaction() as conn:
-        received = await hooks.receive(Scoped(conn, user_id), event, now=now)
+        received = await hooks.receive(Scoped(conn, user_id), event, now=now, keep=state.settings.hooks_activity_keep)
         if received.missing_show is not None and fetching.enabled(state.settings):
             # Committed with the log entry; a worker's job runner fetches it after this answer.
             await fetching.enqueue_fetch(conn, user_id, received.missing_show, now=now)

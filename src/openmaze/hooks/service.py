@@ -216,8 +216,14 @@ class Received:
     missing_show: ShowRef | None  # a show to look for upstream (after answering)
 
 
-async def receive(scoped: Scoped, event: HookEvent, *, now: int, matcher: Matcher | None = None) -> Received:
-    """Settle one event and log it; returns the log entry."""
+PRUNE_EVERY = 100  # log entries (by id) between two prunings of the user's log
+
+
+async def receive(
+    scoped: Scoped, event: HookEvent, *, now: int, keep: int = 2000, matcher: Matcher | None = None
+) -> Received:
+    """Settle one event and log it; returns the log entry. The user's log keeps their newest
+    `keep` entries (pruned now and then, not on every delivery)."""
     outcome = await _settle(scoped, matcher or Matcher(scoped.conn), event, now)
     ref = event.episode
     values = {
@@ -236,6 +242,8 @@ async def receive(scoped: Scoped, event: HookEvent, *, now: int, matcher: Matche
         "reason": outcome.reason,
     }
     entry_id = await scoped.fetch_val(queries.LOG, values)
+    if entry_id % PRUNE_EVERY == 0:
+        await scoped.execute(queries.PRUNE, {"keep": keep - 1})
     entry = entry_json({"id": int(entry_id), **values})
     missing = ref.show if outcome.missing_show and ref is not None else None
     return Received(entry, missing)
