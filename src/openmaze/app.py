@@ -95,7 +95,9 @@ def create_app(
     _include_routers(app, direct=not settings.telemetry)
     install_openapi(app)
 
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_body_bytes, larger={"/hooks/": settings.hooks_max_body_bytes}
+    )
     if settings.sandbox:  # never by default: `openmaze serve --sandbox` (openmaze.sandbox)
         from openmaze.sandbox import install as install_sandbox
 
@@ -109,7 +111,10 @@ def create_app(
 def job_registry(settings: Settings, secret: bytes) -> JobRegistry:
     """Every kind of background job and its handler, registered by the package that owns
     the work (`openmaze.jobs` imports none of them)."""
+    from openmaze.hooks import fetching as hook_fetching
+
     registry = JobRegistry()
+    registry.register(hook_fetching.KIND, hook_fetching.handler(settings))
     return registry
 
 
@@ -152,6 +157,7 @@ def _include_routers(app: FastAPI, direct: bool) -> None:
     from openmaze.auth.routes import router as auth_router
     from openmaze.follows.routes import router as follows_router
     from openmaze.health.routes import router as health_router
+    from openmaze.hooks.routes import router as hooks_router
     from openmaze.library.routes import router as library_router
     from openmaze.marks.routes import router as marks_router
     from openmaze.public.routes import router as public_router
@@ -175,6 +181,7 @@ def _include_routers(app: FastAPI, direct: bool) -> None:
             auth_router,
             public_router,
             health_router,
+            hooks_router,
         ],
         direct=direct,
     )

@@ -518,8 +518,8 @@ DEFAULT_PUBLIC_URL = "http://localhost:8000"  # what `openmaze serve` answers at
 def cmd_user_links(args: argparse.Namespace) -> int:
     """The user's personal URLs as one object, {kind: URL}; `--rotate KIND` first replaces
     that kind's token (the old URL stops working). Without `--rotate` it is idempotent: the
-    tokens are derived, so the same URLs come back every time (openmaze.library.links)."""
-    from openmaze.library import links
+    tokens are derived, so the same URLs come back every time (openmaze.auth.links)."""
+    from openmaze.auth import links
 
     settings = _settings(args)
     secret = settings.resolved_secret_key()
@@ -530,7 +530,8 @@ def cmd_user_links(args: argparse.Namespace) -> int:
 
     async def make(conn: Conn) -> dict[str, str]:
         user = await accounts.require_user(conn, args.username)
-        for kind in args.rotate or ():
+        rotate = list(links.KINDS) if "all" in (args.rotate or ()) else dict.fromkeys(args.rotate or ())
+        for kind in rotate:
             await links.rotate_token(conn, secret, user["id"], kind, now)
         return await links.links_for(conn, secret, user["id"], base, now)
 
@@ -540,6 +541,30 @@ def cmd_user_links(args: argparse.Namespace) -> int:
     else:
         for kind, url in found.items():
             print(f"{kind}: {url}")
+    return 0
+
+
+def cmd_user_activity(args: argparse.Namespace) -> int:
+    """What the user's media servers sent, newest first (openmaze.hooks)."""
+    from openmaze.core.scope import Scoped
+    from openmaze.hooks import service as hooks
+
+    if not 1 <= args.limit <= 10_000:
+        print("error: --limit must be from 1 to 10000", file=sys.stderr)
+        return 2
+
+    async def read(conn: Conn) -> list[dict[str, Any]]:
+        user = await accounts.require_user(conn, args.username)
+        return await hooks.activity(Scoped(conn, user["id"]), limit=args.limit)
+
+    entries = _tx(_settings(args), read)
+    if args.json:
+        _print_json(entries)
+    else:
+        for e in entries:
+            found = f"episode {e['episode_id']}" if e["episode_id"] else "no episode"
+            why = f" ({e['reason']})" if e["reason"] else ""
+            print(f"{_when(e['time'])}  {e['source']} {e['event']}: {e['named']} -> {e['status']}, {found}{why}")
     return 0
 
 
@@ -657,9 +682,9 @@ def cmd_import_user(args: argparse.Namespace) -> int:
 
 
 def _link_kinds() -> list[str]:
-    from openmaze.library.links import KINDS
+    from openmaze.auth.links import KINDS
 
-    return list(KINDS)
+    return [*KINDS, "all"]
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -795,17 +820,26 @@ def build_parser() -> argparse.ArgumentParser:
     pw = command(user, "set-password", "set a web password (prompted twice, or one line on stdin)", parents=[db_flag])
     pw.add_argument("username", help="the user")
     pw.set_defaults(func=cmd_user_set_password)
-    ln = user.add_parser("links", parents=[db_flag], help="a user's personal URLs (iCal feed)")
+    ln = user.add_parser(
+        "links", parents=[db_flag], help="a user's personal URLs (iCal feed, Plex/Jellyfin/Emby webhooks)"
+    )
     ln.add_argument("username", help="the user")
-    ln.add_argument("--json", action="store_true", help='print one object, {"ical": URL, ...}')
+    ln.add_argument(
+        "--json", action="store_true", help='print one object, {"ical": URL, "plex": URL, "jellyfin": URL, "emby": URL}'
+    )
     ln.add_argument(
         "--rotate",
         action="append",
         choices=_link_kinds(),
         metavar="KIND",
-        help="issue a new token for KIND first (ical)",
+        help="issue a new token for KIND first: " + ", ".join(_link_kinds()) + " (repeatable; all: every kind)",
     )
     ln.set_defaults(func=cmd_user_links)
+    act = command(user, "activity", "what the user's media servers (Plex, Jellyfin, Emby) sent", parents=[db_flag])
+    act.add_argument("username", help="the user")
+    act.add_argument("--json", action="store_true", help="print a JSON array of entries, newest first")
+    act.add_argument("--limit", type=int, default=100, help="how many recent entries (default: %(default)s)")
+    act.set_defaults(func=cmd_user_activity)
 
     key = command(sub, "key", "API keys").add_subparsers(dest="key_command", required=True, metavar="COMMAND")
     kc = command(key, "create", "create a named API key", parents=[db_flag])
