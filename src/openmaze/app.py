@@ -37,9 +37,7 @@ def create_app(
     """`freeze_startup_objects`: once started, move what is alive out of the collector's view
     (`openmaze serve` does, see `_freeze_startup_objects`)."""
     settings = settings or Settings()
-    database = db or create_database(
-        settings.resolved_database_url(), settings.database_pool_size, settings.database_pool
-    )
+    database = db or database_for(settings)
     secret = settings.resolved_secret_key()
 
     @asynccontextmanager
@@ -94,6 +92,18 @@ def create_app(
     if settings.access_log:
         app.add_middleware(AccessLog)  # outermost: it sees every answer, 413s included
     return app
+
+
+def database_for(settings: Settings) -> Database:
+    """The database the settings describe, with their pool size and timeouts."""
+    return create_database(
+        settings.resolved_database_url(),
+        settings.database_pool_size,
+        settings.database_pool,
+        lock_timeout=settings.database_lock_timeout_seconds,
+        statement_timeout=settings.database_statement_timeout_seconds,
+        connect_timeout=settings.database_connect_timeout_seconds,
+    )
 
 
 def serve_app() -> FastAPI:

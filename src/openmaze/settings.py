@@ -48,6 +48,21 @@ class Settings(BaseSettings):
         description="PostgreSQL connection pool: openmaze's own (less CPU per query), or asyncpg's "
         "create_pool, the fallback should the own pool misbehave",
     )
+    database_lock_timeout_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="SQLite: most seconds a write waits for another process's write lock (the event loop keeps "
+        "serving meanwhile); past it the request answers 503 with Retry-After",
+    )
+    database_statement_timeout_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="PostgreSQL: most seconds a statement runs, or a request waits for a pooled connection; past "
+        "it the request answers 503 with Retry-After (0: no limit)",
+    )
+    database_connect_timeout_seconds: float = Field(
+        default=5.0, ge=0, description="PostgreSQL: most seconds to open a connection (0: no limit)"
+    )
     data_dir: Path | None = Field(
         default=None,
         description="Folder of the default SQLite file and the generated secret. Empty: the user's data "

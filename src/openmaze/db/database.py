@@ -11,7 +11,13 @@ RETURNING, standard types). For asyncpg the statement is rewritten to `$n` once 
 SQLite: one connection per process, queries run synchronously in the event loop (an
 indexed query takes microseconds, far less than a thread hop). A write transaction never
 awaits anything that suspends, so requests cannot interleave inside it; an asyncio lock
-makes that a guarantee rather than an accident. Across processes, `busy_timeout` waits.
+makes that a guarantee rather than an accident. Across processes (workers, the CLI) the
+write lock is tried without waiting (`busy_timeout` 0 for `BEGIN IMMEDIATE`) and, while
+another process holds it, waited for with `asyncio.sleep` between tries: the event loop
+keeps serving reads meanwhile, which WAL lets proceed beside a write. Past the budget
+(`lock_timeout`, the `database_lock_timeout_seconds` setting) the write gives up with
+`DatabaseBusy` (a 503 with Retry-After). SQLite's own busy handler would sleep inside the
+call and freeze the whole worker.
 
 PostgreSQL: asyncpg connections from a small pool of our own (`openmaze.db.pgpool`), or
 from asyncpg's (`OPENMAZE_DATABASE_POOL=asyncpg`); each read block or transaction holds one
@@ -23,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -31,6 +38,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import orjson
+
+from openmaze.db.faults import DatabaseBusy
 
 if TYPE_CHECKING:
     from openmaze.db.pgpool import AsyncpgPool, PgPool
@@ -135,13 +144,22 @@ def _to_pg(sql: str) -> _PgStatement:
 # --- SQLite ---------------------------------------------------------------------------
 
 
+# How long a statement outside a write transaction may wait inside SQLite for a lock. In WAL
+# mode reads do not take the write lock; they wait only in rare moments (another connection
+# recovering the WAL after a crash), so a short wait in the loop is the lesser evil there.
+READ_BUSY_MS = 1000
+# The first waits between tries of the write lock, then the last one repeated: short at
+# first (most writes take well under a millisecond), bounded so a waiter notices soon.
+_LOCK_RETRY_SLEEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05)
+
+
 def connect_sqlite(path: str) -> sqlite3.Connection:
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA busy_timeout=5000")
+    conn.execute(f"PRAGMA busy_timeout={READ_BUSY_MS}")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=NORMAL")
     return conn
@@ -181,9 +199,10 @@ class SqliteConn:
 class SqliteDatabase:
     dialect = "sqlite"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, lock_timeout: float = 5.0) -> None:
         self.url = url
         self.path = sqlite_path(url)
+        self.lock_timeout = lock_timeout
         self._raw: sqlite3.Connection | None = None
         self._version_cursor: sqlite3.Cursor | None = None
         self._write_lock = asyncio.Lock()
@@ -226,21 +245,64 @@ class SqliteDatabase:
         version = cursor.execute("PRAGMA data_version").fetchone()[0]
         return version, raw.total_changes, self._commits
 
+    async def _begin(self, raw: sqlite3.Connection, lock_wait: float) -> None:
+        """BEGIN IMMEDIATE, waiting for another process's write lock off the event loop.
+
+        IMMEDIATE takes the write lock up front, so a transaction never fails half way with
+        SQLITE_BUSY on its first write after reading."""
+        deadline = time.monotonic() + lock_wait
+        tries = 0
+        raw.execute("PRAGMA busy_timeout=0")
+        try:
+            while True:
+                try:
+                    raw.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if getattr(exc, "sqlite_errorcode", 5) & 0xFF != 5:  # anything but SQLITE_BUSY
+                        raise
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise DatabaseBusy(
+                            f"the write lock of {self.path} was held by another process for {lock_wait:g} s"
+                        ) from exc
+                    pause = _LOCK_RETRY_SLEEPS[min(tries, len(_LOCK_RETRY_SLEEPS) - 1)]
+                    tries += 1
+                    await asyncio.sleep(min(pause, left))
+        finally:
+            raw.execute(f"PRAGMA busy_timeout={READ_BUSY_MS}")
+
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Conn]:
+    async def transaction(self, lock_wait: float | None = None) -> AsyncIterator[Conn]:
+        """A write transaction. `lock_wait`: the most seconds to wait for the write lock
+        (default: `lock_timeout`); 0 gives up at once if another process holds it."""
         conn = self._conn()
-        async with self._write_lock:
-            # IMMEDIATE takes the write lock up front, so a transaction never fails half
-            # way with SQLITE_BUSY on its first write after reading.
-            conn.raw.execute("BEGIN IMMEDIATE")
+        budget = self.lock_timeout if lock_wait is None else lock_wait
+        started = time.monotonic()
+        if not self._write_lock.locked():
+            await self._write_lock.acquire()  # free: no suspension, no timer
+        elif budget <= 0:
+            raise DatabaseBusy("this process is writing")
+        else:
+            try:
+                await asyncio.wait_for(self._write_lock.acquire(), budget)
+            except TimeoutError:
+                raise DatabaseBusy(f"waited {budget:g} s for this process's earlier writes") from None
+        try:
+            await self._begin(conn.raw, max(0.0, budget - (time.monotonic() - started)))
             try:
                 yield conn
-            except BaseException:
-                conn.raw.execute("ROLLBACK")
-                raise
-            else:
                 conn.raw.execute("COMMIT")
-                self._commits += 1
+            except BaseException:
+                # SQLite may have rolled back already (a full disk or an I/O error, at a
+                # statement or at COMMIT): the transaction must not stay open either way,
+                # holding the write lock for every process.
+                if conn.raw.in_transaction:
+                    conn.raw.execute("ROLLBACK")
+                raise
+            self._commits += 1
+        finally:
+            self._write_lock.release()
 
 
 # --- PostgreSQL -----------------------------------------------------------------------
@@ -305,12 +367,38 @@ class _PgRead:
 class PostgresDatabase:
     dialect = "postgresql"
 
-    def __init__(self, url: str, min_size: int = 2, max_size: int = 10, pool: PoolKind = "own") -> None:
+    def __init__(
+        self,
+        url: str,
+        min_size: int = 2,
+        max_size: int = 10,
+        pool: PoolKind = "own",
+        statement_timeout: float = 5.0,
+        connect_timeout: float = 5.0,
+    ) -> None:
+        """`statement_timeout`: seconds a statement may run (PostgreSQL's own
+        `statement_timeout`, and the client's `command_timeout` a moment later for a server
+        that answers nothing at all); also the most a request waits for a pooled connection.
+        `connect_timeout`: seconds to open a connection. 0: no limit."""
         self.url = normalize_url(url)
         self.min_size = min_size
         self.max_size = max_size
         self.pool_kind = pool
+        self.statement_timeout = statement_timeout
+        self.connect_timeout = connect_timeout
         self._pool: PgPool | AsyncpgPool | None = None
+
+    def connect_options(self) -> dict[str, Any]:
+        """asyncpg.connect's keywords for the timeouts."""
+        options: dict[str, Any] = {}
+        if self.connect_timeout > 0:
+            options["timeout"] = self.connect_timeout
+        if self.statement_timeout > 0:
+            options["server_settings"] = {"statement_timeout": str(round(self.statement_timeout * 1000))}
+            # The server cancels first, with an error that leaves the connection usable; the
+            # client's own timeout is for a server that cannot even do that (hung, cut off).
+            options["command_timeout"] = self.statement_timeout + 1
+        return options
 
     async def open(self) -> None:
         if self._pool is None:
@@ -318,11 +406,15 @@ class PostgresDatabase:
 
             from openmaze.db.pgpool import AsyncpgPool, PgPool
 
+            acquire_timeout = self.statement_timeout or None
+            options = self.connect_options()
             pool: PgPool | AsyncpgPool
             if self.pool_kind == "asyncpg":
-                pool = AsyncpgPool(self.url, self.min_size, self.max_size)
+                pool = AsyncpgPool(self.url, self.min_size, self.max_size, acquire_timeout, options)
             else:
-                pool = PgPool(lambda: asyncpg.connect(self.url), self.min_size, self.max_size)
+                pool = PgPool(
+                    lambda: asyncpg.connect(self.url, **options), self.min_size, self.max_size, acquire_timeout
+                )
             await pool.open()
             self._pool = pool
 
@@ -345,7 +437,8 @@ class PostgresDatabase:
         return None
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Conn]:
+    async def transaction(self, lock_wait: float | None = None) -> AsyncIterator[Conn]:
+        """`lock_wait` is SQLite's; here the statement timeout bounds every wait."""
         async with self._opened().lease() as raw, raw.transaction():
             yield PgConn(raw)
 
@@ -353,12 +446,27 @@ class PostgresDatabase:
 Database = SqliteDatabase | PostgresDatabase
 
 
-def create_database(url: str, pool_size: int = 10, pool: PoolKind = "own") -> Database:
+def create_database(
+    url: str,
+    pool_size: int = 10,
+    pool: PoolKind = "own",
+    lock_timeout: float = 5.0,
+    statement_timeout: float = 5.0,
+    connect_timeout: float = 5.0,
+) -> Database:
     """`pool_size`: most PostgreSQL connections this process opens (SQLite uses one);
-    `pool`: whose pool holds them."""
+    `pool`: whose pool holds them. The timeouts (seconds) are the `database_*_seconds`
+    settings: `lock_timeout` for SQLite's write lock, the other two for PostgreSQL."""
     if dialect_of(url) == "postgresql":
-        return PostgresDatabase(url, min_size=min(2, pool_size), max_size=pool_size, pool=pool)
-    return SqliteDatabase(url)
+        return PostgresDatabase(
+            url,
+            min_size=min(2, pool_size),
+            max_size=pool_size,
+            pool=pool,
+            statement_timeout=statement_timeout,
+            connect_timeout=connect_timeout,
+        )
+    return SqliteDatabase(url, lock_timeout=lock_timeout)
 
 
 def run_with_database(url: str, fn: Callable[[Database], Awaitable[T]]) -> T:
