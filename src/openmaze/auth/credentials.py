@@ -128,7 +128,9 @@ class Authenticator:
                 raise
             self._last_used_written.pop(key_id, None)
             if fault is not None:
-                fault_log.record(fault, exc, "writing an API key's last-used time")
+                fault_log.record(
+                    fault, exc, "writing an API key's last-used time (the request went on)", answered=False
+                )
 
 
 @authenticates(premium=False)

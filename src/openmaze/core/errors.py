@@ -116,8 +116,11 @@ class FaultLog:
         self._last: dict[str, float] = {}
         self._suppressed: dict[str, int] = {}
 
-    def record(self, fault: Fault, exc: BaseException, where: str, now: float | None = None) -> bool:
-        """Log `exc` unless a line for its kind went out within the window; True if logged."""
+    def record(
+        self, fault: Fault, exc: BaseException, where: str, answered: bool = True, now: float | None = None
+    ) -> bool:
+        """Log `exc` unless a line for its kind went out within the window; True if logged.
+        `answered`: the request was answered with the fault's status (else it went on)."""
         now = time.monotonic() if now is None else now
         last = self._last.get(fault.kind)
         if last is not None and now - last < self.window:
@@ -126,15 +129,14 @@ class FaultLog:
         self._last[fault.kind] = now
         left_out = self._suppressed.pop(fault.kind, 0)
         detail = str(exc).splitlines()[0] if str(exc) else ""
-        more = f" ({left_out} more in the last {now - last:.0f} s not logged)" if left_out and last else ""
         self.logger.error(
-            "%s (answered %d) on %s: %s%s%s",
+            "%s%s on %s: %s%s%s",
             fault.kind,
-            fault.status,
+            f" (answered {fault.status})" if answered else "",
             where,
             type(exc).__name__,
             f": {detail}" if detail else "",
-            more,
+            f" ({left_out} more in the last {now - last:.0f} s not logged)" if left_out and last is not None else "",
         )
         return True
 
