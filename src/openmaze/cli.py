@@ -44,8 +44,16 @@ def _migrate(database_url: str) -> str | None:
     commands that migrate pay for it. Says so when it makes a new SQLite database: a second,
     empty database made by mistake is then noticed at once."""
     from openmaze.db import migrate
+    from openmaze.db.backup import backup_before_upgrade
 
     new = dialect_of(database_url) == "sqlite" and not Path(sqlite_path(database_url)).exists()
+    if not new and dialect_of(database_url) == "sqlite":
+        head = migrate.head_revision()
+        current = migrate.current_revision(database_url)
+        if current in migrate.known_revisions():  # a newer release's schema is never "upgraded"
+            saved = backup_before_upgrade(database_url, current, head)
+            if saved is not None:
+                print(f"upgrading the schema from {current} to {head}; a copy of the database is in {saved}")
     migrate.upgrade(database_url)
     if new:
         print(f"created a new database: {display_url(database_url)}", file=sys.stderr)
@@ -633,6 +641,35 @@ def cmd_import_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from openmaze.db.backup import backup
+
+    settings = _settings(args)
+    url = settings.resolved_database_url()
+    _require_schema(url)
+    backup(url, Path(args.file))
+    print(f"backed up {display_url(url)} to {args.file}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from openmaze.db.backup import restore
+
+    settings = _settings(args)
+    url = settings.resolved_database_url()
+    if sys.stdin.isatty() and not args.yes:
+        answer = input(f"Replace everything in {display_url(url)} with {args.file}? Type yes: ")
+        if answer.strip().lower() != "yes":
+            print("not restored", file=sys.stderr)
+            return 1
+    saved = restore(url, Path(args.file))
+    if saved is not None:
+        print(f"the database as it was before is in {saved}")
+    # A backup made by an older release: bring its schema to this code's.
+    print(f"restored {args.file} into {display_url(url)}, now at revision {_migrate(url)}")
+    return 0
+
+
 # --- parser -----------------------------------------------------------------------------
 
 
@@ -715,6 +752,28 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     command(sub, "migrate", "create or upgrade the database schema", parents=[db_flag]).set_defaults(func=cmd_migrate)
+    bk = command(
+        sub,
+        "backup",
+        "write a consistent copy of the database while the server keeps running",
+        parents=[db_flag],
+        description="Write a consistent copy of the database to FILE while the server keeps serving: SQLite "
+        "with VACUUM INTO, PostgreSQL with pg_dump --format=custom.",
+    )
+    bk.add_argument("file", metavar="FILE", help="the backup file to write (replaced if it exists)")
+    bk.set_defaults(func=cmd_backup)
+    rs = command(
+        sub,
+        "restore",
+        "replace the database's contents with a backup",
+        parents=[db_flag],
+        description="Replace everything in the database with FILE (made by `openmaze backup`), then upgrade "
+        "its schema to this release's. SQLite keeps a copy of the replaced contents in the backups folder "
+        "beside the database. Stop the server first.",
+    )
+    rs.add_argument("file", metavar="FILE", help="a file made by `openmaze backup`")
+    rs.add_argument("--yes", action="store_true", help="do not ask for confirmation on a terminal")
+    rs.set_defaults(func=cmd_restore)
 
     catalog = command(sub, "catalog", "the show catalog").add_subparsers(
         dest="catalog_command", required=True, metavar="COMMAND"
@@ -821,6 +880,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result: int = args.func(args)
         return result
-    except (AccountError, RuntimeError, ValueError) as exc:
+    except (AccountError, RuntimeError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
