@@ -9,6 +9,9 @@ from typing import Any
 import httpx
 
 from openmaze.db.database import sqlite_path
+from tests.faults.pgserver import own_postgres
+
+__all__ = ["own_postgres"]  # a fixture for the tests of this folder
 
 
 def assert_fault(response: httpx.Response, status: int, words: str) -> None:

@@ -3,6 +3,7 @@ test can stop, freeze and restart it without touching the shared test server."""
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -96,12 +97,8 @@ def own_postgres() -> Iterator[PgServer]:
         server._run("createdb", "-h", "127.0.0.1", "-p", str(server.port), "-U", "postgres", "openmaze")
         yield server
     finally:
-        try:
+        with contextlib.suppress(OSError, ValueError):
             server.thaw()
-        except (OSError, ValueError):
-            pass
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             server.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(top, ignore_errors=True)

@@ -22,12 +22,20 @@ import pytest
 from openmaze.auth import accounts
 from openmaze.db import migrate
 from openmaze.db.database import Conn
-from tests.conftest import DEMO_SHOW, DEMO_SHOW_2, TEST_SECRET, ApiUser, LiveServer, _load_demo, run_sync
-from tests.conftest import start_server, stop_server
+from tests.conftest import (
+    DEMO_SHOW,
+    DEMO_SHOW_2,
+    TEST_SECRET,
+    ApiUser,
+    LiveServer,
+    _load_demo,
+    run_sync,
+    start_server,
+    stop_server,
+)
 from tests.faults.conftest import assert_fault
-from tests.faults.pgserver import PgServer, own_postgres
+from tests.faults.pgserver import PgServer
 
-__all__ = ["own_postgres"]  # the fixture
 pytestmark = pytest.mark.standalone
 
 BUDGET = 1.0  # statement and connect timeout of the server under test, seconds

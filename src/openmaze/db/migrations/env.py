@@ -27,7 +27,8 @@ def _configure(connection: object, atomic: bool = False) -> None:
         target_metadata=metadata,
         render_as_batch=True,
         compare_type=True,
-        **({"transactional_ddl": True, "transaction_per_migration": True} if atomic else {}),
+        transactional_ddl=True if atomic else None,
+        transaction_per_migration=atomic,
     )
 
 
