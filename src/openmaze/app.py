@@ -15,6 +15,7 @@ from openmaze import __version__
 from openmaze.auth.credentials import Authenticator
 from openmaze.catalog import schedule
 from openmaze.core.accesslog import AccessLog
+from openmaze.core.connections import LoadShedder
 from openmaze.core.docs_pages import install_docs
 from openmaze.core.errors import install_error_handlers
 from openmaze.core.mail import Mailer
@@ -89,8 +90,9 @@ def create_app(
 
         install_sandbox(app)
     app.add_middleware(PathNormalizer)
+    app.add_middleware(LoadShedder, limit=settings.max_concurrent_requests)
     if settings.access_log:
-        app.add_middleware(AccessLog)  # outermost: it sees every answer, 413s included
+        app.add_middleware(AccessLog)  # outermost: it sees every answer, 413s and shed 503s included
     return app
 
 

@@ -160,6 +160,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from openmaze.core.accesslog import uvicorn_log_config
+    from openmaze.core.connections import raise_open_file_limit
 
     settings = _settings(args)
     new_token = False
@@ -194,6 +195,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ.setdefault("OPENMAZE_PUBLIC_URL", base)
     if settings.sandbox:
         _sandbox_banner(args.host, args.port, settings.sandbox_token if new_token else None)
+    raised = raise_open_file_limit()  # the workers inherit it
+    if raised:
+        print(f"open-file limit raised from {raised[0]} to {raised[1]}")
     uvicorn.run(
         "openmaze.app:serve_app",
         factory=True,
@@ -201,7 +205,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         loop="uvloop",
-        http="httptools",
+        # httptools with deadlines for request headers and bodies (openmaze.core.connections)
+        http="openmaze.core.connections:GuardedHttpTools",
+        timeout_keep_alive=settings.keep_alive_seconds,
         log_level=args.log_level,
         log_config=uvicorn_log_config(args.log_level),
         # openmaze's own access log (openmaze.core.accesslog) names the user; uvicorn's cannot.

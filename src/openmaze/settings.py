@@ -89,6 +89,27 @@ class Settings(BaseSettings):
     )
 
     # limits
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="Most seconds from a connection's start (or a keep-alive request's first byte) to the end "
+        "of its request headers; past it the connection is closed (0: none)",
+    )
+    body_timeout_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="Most seconds from a request's headers to the end of its body; past it the connection is "
+        "closed (0: none)",
+    )
+    keep_alive_seconds: int = Field(
+        default=5, ge=1, description="An idle keep-alive connection is closed after this many seconds"
+    )
+    max_concurrent_requests: int = Field(
+        default=1000,
+        ge=1,
+        description="Most requests one worker handles at once; more are answered 503 with Retry-After at once "
+        "(logged once per 10 s while it lasts)",
+    )
     max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Largest request body accepted (413 above)")
     scrobble_max_items: int = Field(default=10_000, description="Most items in one bulk scrobble (413 above)")
     auth_cache_seconds: float = Field(
