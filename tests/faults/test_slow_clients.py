@@ -8,6 +8,7 @@ queueing them, and logs a line for each - not one per socket."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import resource
 import socket
 import threading
@@ -68,10 +69,8 @@ def test_slow_sockets_do_not_lock_out_a_new_client(server: LiveServer) -> None:
     def trickle() -> None:  # a header line on each socket every 2 s, never the end of the headers
         while not stop.wait(2):
             for s in sockets:
-                try:
+                with contextlib.suppress(OSError):
                     s.sendall(b"X-Slow: 1\r\n")
-                except OSError:
-                    pass
 
     trickler = threading.Thread(target=trickle)
     trickler.start()

@@ -27,6 +27,10 @@ class DatabaseTimeout(TimeoutError):
     """A PostgreSQL connection or statement did not answer within the budget."""
 
 
+class PoolClosed(RuntimeError):
+    """The PostgreSQL pool (`openmaze.db.pgpool`) is closed: the worker is shutting down."""
+
+
 @dataclass(frozen=True, slots=True)
 class Fault:
     status: int
@@ -64,6 +68,8 @@ def classify(exc: BaseException) -> Fault | None:
         return BUSY
     if isinstance(exc, DatabaseTimeout):
         return TIMEOUT
+    if isinstance(exc, PoolClosed):
+        return UNAVAILABLE
     if isinstance(exc, sqlite3.Error):
         return _sqlite(exc)
     sqlstate = getattr(exc, "sqlstate", None)
@@ -83,14 +89,14 @@ def classify(exc: BaseException) -> Fault | None:
 
 
 def _connection_lost(exc: BaseException) -> bool:
-    """asyncpg's InterfaceError family (ConnectionDoesNotExistError, "connection is closed")
-    and the pool's PoolClosed; asyncpg's DataError is an InterfaceError too, but it is a bad
+    """asyncpg's InterfaceError family (ConnectionDoesNotExistError, "connection is closed");
+    asyncpg's DataError is an InterfaceError too, but it is a bad
     argument (a bug), so ValueErrors are left out. By name: importing asyncpg here would load
     it for SQLite deployments."""
     if isinstance(exc, ValueError):
         return False
-    names = {cls.__name__ for cls in type(exc).__mro__ if cls.__module__.startswith(("asyncpg", "openmaze.db"))}
-    return bool(names & {"InterfaceError", "ConnectionDoesNotExistError", "PoolClosed"})
+    names = {cls.__name__ for cls in type(exc).__mro__ if cls.__module__.startswith("asyncpg")}
+    return bool(names & {"InterfaceError", "ConnectionDoesNotExistError"})
 
 
 def fault_types() -> tuple[type[Exception], ...]:
@@ -102,8 +108,6 @@ def fault_types() -> tuple[type[Exception], ...]:
         pass
     else:
         types += [asyncpg.PostgresError, asyncpg.InterfaceError]
-    from openmaze.db.pgpool import PoolClosed
-
     types.append(PoolClosed)
     return tuple(types)
 

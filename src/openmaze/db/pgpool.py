@@ -30,12 +30,9 @@ from typing import Any
 import asyncpg
 
 from openmaze.db.faults import DatabaseTimeout
+from openmaze.db.faults import PoolClosed as PoolClosed  # defined with the other faults
 
 Connect = Callable[[], Awaitable[asyncpg.Connection]]
-
-
-class PoolClosed(RuntimeError):
-    pass
 
 
 class PgPool:
