@@ -12,7 +12,7 @@ SQLite: one connection per process, queries run synchronously in the event loop 
 indexed query takes microseconds, far less than a thread hop). A write transaction never
 awaits anything that suspends, so requests cannot interleave inside it; an asyncio lock
 makes that a guarantee rather than an accident. Across processes (workers, the CLI) the
-write lock is tried without waiting (`busy_timeout` 0 for `BEGIN IMMEDIATE`) and, while
+write lock is tried without waiting (the connection has no `busy_timeout`) and, while
 another process holds it, waited for with `asyncio.sleep` between tries: the event loop
 keeps serving reads meanwhile, which WAL lets proceed beside a write. Past the budget
 (`lock_timeout`, the `database_lock_timeout_seconds` setting) the write gives up with
@@ -30,7 +30,7 @@ import asyncio
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from types import TracebackType
@@ -144,13 +144,18 @@ def _to_pg(sql: str) -> _PgStatement:
 # --- SQLite ---------------------------------------------------------------------------
 
 
-# How long a statement outside a write transaction may wait inside SQLite for a lock. In WAL
-# mode reads do not take the write lock; they wait only in rare moments (another connection
-# recovering the WAL after a crash), so a short wait in the loop is the lesser evil there.
+# The busy timeout of connections outside the server's event loop (the CLI's backups, tools):
+# they may wait inside SQLite. The server's own connection has none (`SqliteDatabase.open`).
 READ_BUSY_MS = 1000
-# The first waits between tries of the write lock, then the last one repeated: short at
-# first (most writes take well under a millisecond), bounded so a waiter notices soon.
-_LOCK_RETRY_SLEEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05)
+_SQLITE_BUSY = 5
+
+
+def _lock_pauses() -> Iterator[float]:
+    """The waits between tries of a lock: short at first (most writes take well under a
+    millisecond), then the last one repeated, so a waiter notices soon that it is free."""
+    yield from (0.001, 0.002, 0.005, 0.01, 0.02)
+    while True:
+        yield 0.05
 
 
 def connect_sqlite(path: str) -> sqlite3.Connection:
@@ -165,11 +170,22 @@ def connect_sqlite(path: str) -> sqlite3.Connection:
     return conn
 
 
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    return getattr(exc, "sqlite_errorcode", 0) & 0xFF == _SQLITE_BUSY
+
+
 class SqliteConn:
+    """Statements run in the event loop. The server's connection has no busy timeout (a
+    wait inside SQLite would freeze the loop): a statement that finds a lock taken (rare
+    for a read in WAL mode: another process recovering the WAL after a crash) is tried
+    again after `asyncio.sleep`s, for at most `lock_timeout` seconds, then `DatabaseBusy`.
+    The exception handlers cost nothing on the usual path."""
+
     dialect = "sqlite"
 
-    def __init__(self, raw: sqlite3.Connection) -> None:
+    def __init__(self, raw: sqlite3.Connection, lock_timeout: float = 5.0) -> None:
         self.raw = raw
+        self.lock_timeout = lock_timeout
 
     # `async with db.read() as conn`: nothing to acquire or give back on SQLite.
     async def __aenter__(self) -> SqliteConn:
@@ -178,22 +194,50 @@ class SqliteConn:
     async def __aexit__(self, *exc: object) -> None:
         return None
 
+    async def _again(self, exc: sqlite3.OperationalError, run: Callable[[], T]) -> T:
+        if not _busy(exc):
+            raise exc
+        deadline = time.monotonic() + self.lock_timeout
+        for pause in _lock_pauses():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise DatabaseBusy(f"a lock on the database was held for {self.lock_timeout:g} s") from exc
+            await asyncio.sleep(min(pause, left))
+            try:
+                return run()
+            except sqlite3.OperationalError as again:
+                if not _busy(again):
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover - _lock_pauses() never ends
+
     async def fetch_all(self, sql: str, params: Params | None = None) -> list[Any]:
-        return self.raw.execute(sql, params or {}).fetchall()
+        try:
+            return self.raw.execute(sql, params or {}).fetchall()
+        except sqlite3.OperationalError as exc:
+            return await self._again(exc, lambda: self.raw.execute(sql, params or {}).fetchall())
 
     async def fetch_one(self, sql: str, params: Params | None = None) -> Any | None:
-        return self.raw.execute(sql, params or {}).fetchone()
+        try:
+            return self.raw.execute(sql, params or {}).fetchone()
+        except sqlite3.OperationalError as exc:
+            return await self._again(exc, lambda: self.raw.execute(sql, params or {}).fetchone())
 
     async def fetch_val(self, sql: str, params: Params | None = None) -> Any:
-        row = self.raw.execute(sql, params or {}).fetchone()
+        row = await self.fetch_one(sql, params)
         return None if row is None else row[0]
 
     async def execute(self, sql: str, params: Params | None = None) -> int:
-        return self.raw.execute(sql, params or {}).rowcount
+        try:
+            return self.raw.execute(sql, params or {}).rowcount
+        except sqlite3.OperationalError as exc:
+            return await self._again(exc, lambda: self.raw.execute(sql, params or {}).rowcount)
 
     async def execute_many(self, sql: str, rows: Sequence[Params]) -> None:
         if rows:
-            self.raw.executemany(sql, rows)
+            try:
+                self.raw.executemany(sql, rows)
+            except sqlite3.OperationalError as exc:
+                await self._again(exc, lambda: self.raw.executemany(sql, rows))
 
 
 class SqliteDatabase:
@@ -211,6 +255,7 @@ class SqliteDatabase:
     async def open(self) -> None:
         if self._raw is None:
             self._raw = connect_sqlite(self.path)
+            self._raw.execute("PRAGMA busy_timeout=0")  # waits happen in asyncio, see SqliteConn
             self._version_cursor = self._raw.cursor()
             self._version_cursor.row_factory = None
 
@@ -223,7 +268,7 @@ class SqliteDatabase:
     def _conn(self) -> SqliteConn:
         if self._raw is None:
             raise RuntimeError("database is not open")
-        return SqliteConn(self._raw)
+        return SqliteConn(self._raw, self.lock_timeout)
 
     def read(self) -> AbstractAsyncContextManager[Conn]:
         return self._conn()
@@ -245,32 +290,20 @@ class SqliteDatabase:
         version = cursor.execute("PRAGMA data_version").fetchone()[0]
         return version, raw.total_changes, self._commits
 
-    async def _begin(self, raw: sqlite3.Connection, lock_wait: float) -> None:
-        """BEGIN IMMEDIATE, waiting for another process's write lock off the event loop.
-
-        IMMEDIATE takes the write lock up front, so a transaction never fails half way with
-        SQLITE_BUSY on its first write after reading."""
-        deadline = time.monotonic() + lock_wait
-        tries = 0
-        raw.execute("PRAGMA busy_timeout=0")
+    async def _begin(self, conn: SqliteConn, lock_wait: float) -> None:
+        """BEGIN IMMEDIATE: takes the write lock up front, so a transaction never fails half
+        way with SQLITE_BUSY on its first write after reading. While another process holds
+        the lock, it is waited for in asyncio (`SqliteConn`), at most `lock_wait` seconds."""
         try:
-            while True:
-                try:
-                    raw.execute("BEGIN IMMEDIATE")
-                    return
-                except sqlite3.OperationalError as exc:
-                    if getattr(exc, "sqlite_errorcode", 5) & 0xFF != 5:  # anything but SQLITE_BUSY
-                        raise
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        raise DatabaseBusy(
-                            f"the write lock of {self.path} was held by another process for {lock_wait:g} s"
-                        ) from exc
-                    pause = _LOCK_RETRY_SLEEPS[min(tries, len(_LOCK_RETRY_SLEEPS) - 1)]
-                    tries += 1
-                    await asyncio.sleep(min(pause, left))
-        finally:
-            raw.execute(f"PRAGMA busy_timeout={READ_BUSY_MS}")
+            conn.raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            waiting = SqliteConn(conn.raw, lock_wait)
+            try:
+                await waiting._again(exc, lambda: conn.raw.execute("BEGIN IMMEDIATE"))
+            except DatabaseBusy:
+                raise DatabaseBusy(
+                    f"the write lock of {self.path} was held by another process for {lock_wait:g} s"
+                ) from exc
 
     @asynccontextmanager
     async def transaction(self, lock_wait: float | None = None) -> AsyncIterator[Conn]:
@@ -289,7 +322,7 @@ class SqliteDatabase:
             except TimeoutError:
                 raise DatabaseBusy(f"waited {budget:g} s for this process's earlier writes") from None
         try:
-            await self._begin(conn.raw, max(0.0, budget - (time.monotonic() - started)))
+            await self._begin(conn, max(0.0, budget - (time.monotonic() - started)))
             try:
                 yield conn
                 conn.raw.execute("COMMIT")
