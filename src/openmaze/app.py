@@ -26,6 +26,7 @@ from openmaze.core.readcache import ReadCache
 from openmaze.core.routing import allowed_methods, include_grouped
 from openmaze.core.services import Services
 from openmaze.db.database import Database, create_database
+from openmaze.jobs import JobRegistry, JobRunner
 from openmaze.settings import Settings
 from openmaze.web.pages import error_page
 
@@ -40,6 +41,13 @@ def create_app(
     settings = settings or Settings()
     database = db or database_for(settings)
     secret = settings.resolved_secret_key()
+    job_runner = JobRunner(
+        database,
+        job_registry(settings, secret),
+        poll_seconds=settings.jobs_poll_seconds,
+        lease_seconds=settings.jobs_lease_seconds,
+        max_attempts=settings.jobs_max_attempts,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,9 +55,11 @@ def create_app(
         if freeze_startup_objects:
             _freeze_startup_objects()
         sync_task = schedule.start(database, settings)
+        job_runner.start()
         try:
             yield
         finally:
+            await job_runner.stop()
             await schedule.stop(sync_task)
             await app.state.services.limiter.close()
             await database.close()
@@ -106,6 +116,13 @@ def database_for(settings: Settings) -> Database:
         statement_timeout=settings.database_statement_timeout_seconds,
         connect_timeout=settings.database_connect_timeout_seconds,
     )
+
+
+def job_registry(settings: Settings, secret: bytes) -> JobRegistry:
+    """Every kind of background job and its handler, registered by the package that owns
+    the work (`openmaze.jobs` imports none of them)."""
+    registry = JobRegistry()
+    return registry
 
 
 def serve_app() -> FastAPI:

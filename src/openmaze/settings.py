@@ -169,6 +169,25 @@ class Settings(BaseSettings):
         description="What the scheduled sync refreshes: shows already here (local), followed shows, or the "
         "whole upstream catalog (all)",
     )
+    sync_guests: bool = Field(
+        default=False,
+        description="Catalog sync also fetches each episode's guest cast and crew: one more request per "
+        "episode of every show it fetches",
+    )
+
+    # background jobs (imports from the account pages, webhook follow-ups)
+    jobs_poll_seconds: float = Field(
+        default=2.0, gt=0, description="How often each worker looks for queued background jobs when idle"
+    )
+    jobs_lease_seconds: int = Field(
+        default=120,
+        ge=5,
+        description="How long a claimed job stays a worker's without a sign of life; after that another "
+        "worker takes it over (a job whose worker died resumes)",
+    )
+    jobs_max_attempts: int = Field(
+        default=3, ge=1, description="Claims of one job (workers dying under it, retries) before it is failed"
+    )
 
     # public catalog API
     public_cache_seconds: int = Field(default=300, description="Cache-Control max-age of public catalog responses")

@@ -141,6 +141,8 @@ networks = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("name", String(255), nullable=False),
     Column("data", Text, nullable=False),
+    # `country.code` of the object ("US"), copied out so the schedules filter by it in SQL.
+    Column("country_code", String(8), nullable=True),
 )
 
 webchannels = Table(
@@ -149,6 +151,8 @@ webchannels = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("name", String(255), nullable=False),
     Column("data", Text, nullable=False),
+    # NULL: a global channel (TVmaze's `country: null`), in every web schedule.
+    Column("country_code", String(8), nullable=True),
 )
 
 shows = Table(
@@ -184,6 +188,8 @@ episodes = Table(
     Column("data", Text, nullable=False),
     Index("ix_episodes_show_season_number", "show_id", "season", "number"),
     Index("ix_episodes_show_airdate", "show_id", "airdate"),
+    # The schedules read one day, or every day from today on, across all shows.
+    Index("ix_episodes_airdate", "airdate"),
 )
 
 seasons = Table(
@@ -215,6 +221,72 @@ show_cast = Table(
     Column("person_id", Integer, ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
     # The cast-credit object minus its person: {"character": ..., "self": ..., "voice": ...}
     Column("data", Text, nullable=False),
+)
+
+show_crew = Table(
+    "show_crew",
+    metadata,
+    Column("show_id", Integer, ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("person_id", Integer, ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
+    # The crew-credit object minus its person: {"type": "Creator"}
+    Column("data", Text, nullable=False),
+)
+
+show_lists = Table(
+    "show_lists",
+    metadata,
+    # Lists a show carries whole, as the source gave them: "akas", "images".
+    Column("show_id", Integer, ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("data", Text, nullable=False),
+)
+
+characters = Table(
+    "characters",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("data", Text, nullable=False),
+)
+
+episode_guest_cast = Table(
+    "episode_guest_cast",
+    metadata,
+    Column("episode_id", Integer, ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("person_id", Integer, ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
+    # The credit minus its person: {"character": ..., "self": ..., "voice": ...}
+    Column("data", Text, nullable=False),
+)
+
+episode_guest_crew = Table(
+    "episode_guest_crew",
+    metadata,
+    Column("episode_id", Integer, ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("person_id", Integer, ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
+    # The credit minus its person: {"guestCrewType": "Director"}
+    Column("data", Text, nullable=False),
+)
+
+alternate_lists = Table(
+    "alternate_lists",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("show_id", Integer, ForeignKey("shows.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("data", Text, nullable=False),
+)
+
+alternate_episodes = Table(
+    "alternate_episodes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("list_id", Integer, ForeignKey("alternate_lists.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    # The regular episode it stands for (from its `_links.episode`), for `embed=episodes`.
+    Column("episode_id", Integer, nullable=True),
+    Column("data", Text, nullable=False),
+    Index("ix_alternate_episodes_list_position", "list_id", "position"),
 )
 
 sync_state = Table(
@@ -302,6 +374,36 @@ tag_shows = Table(
     Column("show_id", Integer, ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True, autoincrement=False),
     # Denormalised owner, so the ownership choke point can scope tag instances directly.
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+)
+
+# --- background jobs ------------------------------------------------------------------
+# Durable work (`openmaze.jobs`): imports started from the pages, webhook follow-ups. A job is
+# claimed by one worker at a time through a lease; a job whose worker died is claimed again
+# once its lease expires.
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(64), nullable=False),
+    # The user the job works for (its data is theirs); NULL for work that belongs to no one.
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    # queued -> running -> done | failed (running -> queued again when a lease expires)
+    Column("state", String(16), nullable=False, server_default="queued"),
+    Column("payload", Text, nullable=False),  # JSON
+    Column("result", Text, nullable=True),  # JSON, once done
+    Column("error", Text, nullable=True),  # what a person is told when it failed
+    Column("progress_done", Integer, nullable=False, server_default="0"),
+    Column("progress_total", Integer, nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_expires_at", BigInteger, nullable=True),
+    Column("run_at", BigInteger, nullable=False),  # not claimed before this time
+    Column("created_at", BigInteger, nullable=False),
+    Column("started_at", BigInteger, nullable=True),
+    Column("finished_at", BigInteger, nullable=True),
+    Index("ix_jobs_state_run_at", "state", "run_at"),
+    Index("ix_jobs_user_kind", "user_id", "kind"),
 )
 
 USER_DATA_TABLES = (
