@@ -1,24 +1,28 @@
 """Finding 3: every infrastructure failure was a bare 500 with two tracebacks, and the
 connection was closed without `Connection: close`.
 
-In process: which status each driver error maps to, the throttled log, the browser page,
-and the unexpected 500 (which the server does close) saying `Connection: close`."""
+Which status each driver error maps to, the throttled log, the browser page, and the
+unexpected 500 (which the server does close) saying `Connection: close`, logged once."""
 
 from __future__ import annotations
 
 import errno
 import logging
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
 from openmaze.core.errors import AlreadyLogged, FaultLog
+from openmaze.db.database import sqlite_path
 from openmaze.db.faults import BUSY, DISK_FULL, TIMEOUT, UNAVAILABLE, DatabaseBusy, DatabaseTimeout, classify
 from openmaze.db.pgpool import PoolClosed
+from tests.conftest import BACKEND, ApiUser, start_server, stop_server
 
 
 def _sqlite_error(code: int, message: str) -> sqlite3.OperationalError:
@@ -109,3 +113,24 @@ def test_an_unexpected_error_says_the_connection_closes_and_is_logged_once(
     assert not AlreadyLogged().filter(server_report)
     other = logging.LogRecord("uvicorn.error", logging.ERROR, "", 0, "x", (), (ValueError, ValueError(), None))
     assert AlreadyLogged().filter(other)
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="breaks the SQLite file's schema")
+def test_a_live_500_is_logged_once_and_says_the_connection_closes(
+    database_url: str, tmp_path: Path, alice: ApiUser
+) -> None:
+    """A bug, not a fault (a table missing): the server's answer says `Connection: close`,
+    as the server then closes it, and the log holds one traceback, not two."""
+    server = start_server(database_url, tmp_path)
+    try:
+        with sqlite3.connect(sqlite_path(database_url)) as conn:
+            conn.execute("DROP TABLE followed_shows")
+        with httpx.Client(base_url=server.url, auth=alice.auth, timeout=10) as api:
+            r = api.get("/v1/user/follows/shows")
+            assert r.status_code == 500 and r.headers["connection"] == "close"
+            assert api.get("/v1/auth/validate").status_code == 200  # a new connection, opened as told
+    finally:
+        stop_server(server)
+    log = server.log()
+    assert log.count("Traceback") == 1, log
+    assert "no such table: followed_shows" in log
