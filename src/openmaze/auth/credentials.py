@@ -124,7 +124,8 @@ class Authenticator:
                 )
         except Exception as exc:
             fault = classify(exc)
-            if fault is None and not isinstance(exc, sqlite3.OperationalError):  # read-only and the like
+            read_only = isinstance(exc, sqlite3.OperationalError) and getattr(exc, "sqlite_errorcode", 0) & 0xFF == 8
+            if fault is None and not read_only:  # a bug: not bookkeeping's to hide
                 raise
             self._last_used_written.pop(key_id, None)
             if fault is not None:
