@@ -6,8 +6,10 @@ unexpected 500 (which the server does close) saying `Connection: close`, logged 
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
+import socket
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -41,7 +43,7 @@ def _sqlite_error(code: int, message: str) -> sqlite3.OperationalError:
         (_sqlite_error(778, "disk I/O error"), UNAVAILABLE),  # SQLITE_IOERR_WRITE
         (OSError(errno.ENOSPC, "No space left on device"), DISK_FULL),
         (ConnectionRefusedError(errno.ECONNREFUSED, "refused"), UNAVAILABLE),
-        (TimeoutError(), TIMEOUT),
+        (TimeoutError(), None),  # not raised in the database's code: see the test below
         (DatabaseBusy("held"), BUSY),
         (DatabaseTimeout("slow"), TIMEOUT),
         (PoolClosed("closed"), UNAVAILABLE),
@@ -61,6 +63,21 @@ def _sqlite_error(code: int, message: str) -> sqlite3.OperationalError:
 )
 def test_classify(exc: BaseException, fault: Any) -> None:
     assert classify(exc) == fault
+
+
+@pytest.mark.standalone
+async def test_a_timeout_is_the_database_s_only_when_raised_in_its_code() -> None:
+    # A "server" that accepts connections and never answers: asyncpg's connect times out
+    # with a plain TimeoutError.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        with pytest.raises(TimeoutError) as raised:
+            await asyncpg.connect(f"postgresql://nobody@127.0.0.1:{port}/x", timeout=0.2)
+    assert classify(raised.value) == TIMEOUT
+    try:
+        await asyncio.wait_for(asyncio.sleep(1), 0.01)
+    except TimeoutError as exc:
+        assert classify(exc) is None
 
 
 @pytest.mark.standalone

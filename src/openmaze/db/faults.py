@@ -77,8 +77,10 @@ def classify(exc: BaseException) -> Fault | None:
         return _postgres(sqlstate)
     if _connection_lost(exc):
         return UNAVAILABLE
-    if isinstance(exc, TimeoutError):  # asyncpg's command and connect timeouts; an OSError too
-        return TIMEOUT
+    if isinstance(exc, TimeoutError):  # an OSError too
+        # asyncpg's command and connect timeouts are plain TimeoutErrors: only those raised
+        # in the database's code are the database's (another wait timing out is a bug).
+        return TIMEOUT if _raised_in_database_code(exc) else None
     if isinstance(exc, OSError):
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             return DISK_FULL
@@ -86,6 +88,15 @@ def classify(exc: BaseException) -> Fault | None:
             return UNAVAILABLE
         return None
     return None
+
+
+def _raised_in_database_code(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__", "").startswith(("asyncpg", "openmaze.db")):
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _connection_lost(exc: BaseException) -> bool:
