@@ -47,10 +47,12 @@ def server(database_url: str, tmp_path: Path, alice: ApiUser, low_file_limit: No
         "OPENMAZE_MAX_CONCURRENT_REQUESTS": "2",
     }
     live = start_server(database_url, tmp_path, env)
-    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # this process needs the sockets
-    yield live
-    stop_server(live)
+    try:
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # this process needs the sockets
+        yield live
+    finally:
+        stop_server(live)
 
 
 def _port(server: LiveServer) -> int:
