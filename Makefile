@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 # bench/ arrives with the benchmarks issue; lint what exists.
 LINT_PATHS := src tests $(wildcard bench)
 
-.PHONY: install install-run run test test-sqlite test-postgres lint bench fuzz clean
+.PHONY: install install-run run test test-sqlite test-postgres lint bench fuzz faults clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,13 @@ lint: install
 	OPENMAZE_DATABASE_URL=sqlite:///$$(mktemp -d)/check.sqlite3 sh -c '$(BIN)/openmaze migrate >/dev/null && $(BIN)/alembic check'
 	@if [ -n "$$OPENMAZE_TEST_POSTGRES_URL" ]; then $(BIN)/python .ci/alembic_check_postgres.py "$$OPENMAZE_TEST_POSTGRES_URL"; \
 	else echo "OPENMAZE_TEST_POSTGRES_URL not set: alembic check on PostgreSQL skipped"; fi
+
+# The fault suite alone (tests/faults; `make test` runs it too): database and disk failures,
+# slow sockets, interrupted migrations, backups. Some tests mount a tmpfs or start their own
+# PostgreSQL, and are skipped where that is not allowed.
+faults: install
+	OPENMAZE_TEST_DB=sqlite $(BIN)/pytest tests/faults $(PYTEST_ARGS)
+	@if [ -n "$$OPENMAZE_TEST_POSTGRES_URL" ]; then OPENMAZE_TEST_DB=postgres $(BIN)/pytest tests/faults $(PYTEST_ARGS); fi
 
 # Schema-driven fuzzing, long run (the suite runs a few examples per operation).
 fuzz: install

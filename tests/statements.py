@@ -60,8 +60,8 @@ class CountingDatabase:
             yield CountingConn(conn, self.statements)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Conn]:
-        async with self.inner.transaction() as conn:
+    async def transaction(self, lock_wait: float | None = None) -> AsyncIterator[Conn]:
+        async with self.inner.transaction(lock_wait) as conn:
             yield CountingConn(conn, self.statements)
 
     def change_token(self) -> None:

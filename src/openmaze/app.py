@@ -15,6 +15,7 @@ from openmaze import __version__
 from openmaze.auth.credentials import Authenticator
 from openmaze.catalog import schedule
 from openmaze.core.accesslog import AccessLog
+from openmaze.core.connections import LoadShedder
 from openmaze.core.docs_pages import install_docs
 from openmaze.core.errors import install_error_handlers
 from openmaze.core.mail import Mailer
@@ -38,9 +39,7 @@ def create_app(
     """`freeze_startup_objects`: once started, move what is alive out of the collector's view
     (`openmaze serve` does, see `_freeze_startup_objects`)."""
     settings = settings or Settings()
-    database = db or create_database(
-        settings.resolved_database_url(), settings.database_pool_size, settings.database_pool
-    )
+    database = db or database_for(settings)
     secret = settings.resolved_secret_key()
     job_runner = JobRunner(
         database,
@@ -103,9 +102,22 @@ def create_app(
 
         install_sandbox(app)
     app.add_middleware(PathNormalizer)
+    app.add_middleware(LoadShedder, limit=settings.max_concurrent_requests)
     if settings.access_log:
-        app.add_middleware(AccessLog)  # outermost: it sees every answer, 413s included
+        app.add_middleware(AccessLog)  # outermost: it sees every answer, 413s and shed 503s included
     return app
+
+
+def database_for(settings: Settings) -> Database:
+    """The database the settings describe, with their pool size and timeouts."""
+    return create_database(
+        settings.resolved_database_url(),
+        settings.database_pool_size,
+        settings.database_pool,
+        lock_timeout=settings.database_lock_timeout_seconds,
+        statement_timeout=settings.database_statement_timeout_seconds,
+        connect_timeout=settings.database_connect_timeout_seconds,
+    )
 
 
 def job_registry(settings: Settings, secret: bytes) -> JobRegistry:

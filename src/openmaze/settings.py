@@ -48,6 +48,21 @@ class Settings(BaseSettings):
         description="PostgreSQL connection pool: openmaze's own (less CPU per query), or asyncpg's "
         "create_pool, the fallback should the own pool misbehave",
     )
+    database_lock_timeout_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="SQLite: most seconds a write waits for another process's write lock (the event loop keeps "
+        "serving meanwhile); past it the request answers 503 with Retry-After",
+    )
+    database_statement_timeout_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="PostgreSQL: most seconds a statement runs, or a request waits for a pooled connection; past "
+        "it the request answers 503 with Retry-After (0: no limit)",
+    )
+    database_connect_timeout_seconds: float = Field(
+        default=5.0, ge=0, description="PostgreSQL: most seconds to open a connection (0: no limit)"
+    )
     data_dir: Path | None = Field(
         default=None,
         description="Folder of the default SQLite file and the generated secret. Empty: the user's data "
@@ -74,6 +89,27 @@ class Settings(BaseSettings):
     )
 
     # limits
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="Most seconds from a connection's start (or a keep-alive request's first byte) to the end "
+        "of its request headers; past it the connection is closed (0: none)",
+    )
+    body_timeout_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="Most seconds from a request's headers to the end of its body; past it the connection is "
+        "closed (0: none)",
+    )
+    keep_alive_seconds: int = Field(
+        default=5, ge=1, description="An idle keep-alive connection is closed after this many seconds"
+    )
+    max_concurrent_requests: int = Field(
+        default=1000,
+        ge=1,
+        description="Most requests one worker handles at once; more are answered 503 with Retry-After at once "
+        "(logged once per 10 s while it lasts)",
+    )
     max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Largest request body accepted (413 above)")
     scrobble_max_items: int = Field(default=10_000, description="Most items in one bulk scrobble (413 above)")
     auth_cache_seconds: float = Field(

@@ -106,8 +106,8 @@ class CountingDatabase:
             yield CountingConn(conn, self.statements)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Any]:
-        async with self.db.transaction() as conn:
+    async def transaction(self, lock_wait: float | None = None) -> AsyncIterator[Any]:
+        async with self.db.transaction(lock_wait) as conn:
             yield CountingConn(conn, self.statements)
 
     def lookups(self) -> int:

@@ -74,11 +74,6 @@ CANNOT_RUN_HERE: dict[str, str] = {
     "tests/core/test_cli.py runs migrate",
     "sudo -u postgres createuser openmaze --pwprompt": "administers a PostgreSQL server as root, interactively",
     "sudo -u postgres createdb openmaze --owner openmaze": "administers a PostgreSQL server as root",
-    'pg_dump --format=custom --file=openmaze-$(date +%F).dump "$OPENMAZE_DATABASE_URL"': NEEDS_POSTGRES,
-    "createdb openmaze_restored": NEEDS_POSTGRES,
-    "pg_restore --no-owner --dbname=postgresql://openmaze@db.internal/openmaze_restored openmaze-2026-01-31.dump": (
-        NEEDS_POSTGRES
-    ),
 }
 
 # Commands the docs show failing on purpose, with the status they document.

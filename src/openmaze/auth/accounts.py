@@ -152,3 +152,37 @@ async def revoke_key(conn: Conn, user_id: int, key_id: int) -> bool:
         {"t": int(time.time()), "id": key_id, "u": user_id},
     )
     return n > 0
+
+
+# --- the secret the keys are hashed with --------------------------------------------------
+# A MAC of a fixed text under the secret, kept in the database (a `sync_state` row: the
+# database's small key/value table), tells a process whether it hashes with the secret the
+# stored keys were made with. Without it, a command run with another data folder than the
+# server's generated a second secret and printed keys that could never work.
+SECRET_CHECK_KEY = "secret_check"
+_SECRET_CHECK_TEXT = "openmaze: the secret API keys are hashed with"
+
+
+class SecretMismatch(AccountError):
+    pass
+
+
+def secret_fingerprint(secret: bytes) -> str:
+    return keyed_hash(secret, _SECRET_CHECK_TEXT)
+
+
+async def check_secret(conn: Conn, secret: bytes, *, new_secret: bool = False) -> None:
+    """Refuse a secret other than the one this database's keys were made with; remember
+    this one when none is recorded yet. `new_secret`: the secret was generated just now,
+    so keys already in the database cannot have been made with it."""
+    recorded = await conn.fetch_val("SELECT value FROM sync_state WHERE key = :k", {"k": SECRET_CHECK_KEY})
+    mine = secret_fingerprint(secret)
+    if recorded is None:
+        if new_secret and await conn.fetch_val("SELECT COUNT(*) FROM api_keys"):
+            raise SecretMismatch("this database has API keys made with another secret than the one just generated")
+        await conn.execute(
+            "INSERT INTO sync_state (key, value) VALUES (:k, :v) ON CONFLICT (key) DO NOTHING",
+            {"k": SECRET_CHECK_KEY, "v": mine},
+        )
+    elif recorded != mine:
+        raise SecretMismatch("this database's API keys were hashed with another secret than this one")

@@ -15,6 +15,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import sqlite3
 import time
 from dataclasses import dataclass
 from typing import Annotated
@@ -24,9 +25,10 @@ from fastapi import Depends, Request
 from openmaze.auth.secrets import keyed_hash
 from openmaze.core.accesslog import note_user
 from openmaze.core.authentication import INVALID_CREDENTIALS, PREMIUM_REQUIRED, authenticates
-from openmaze.core.errors import BASIC_CHALLENGE, ApiError
+from openmaze.core.errors import BASIC_CHALLENGE, ApiError, fault_log
 from openmaze.core.services import User, services
 from openmaze.db.database import Database
+from openmaze.db.faults import classify
 
 LAST_USED_RESOLUTION = 60  # seconds: last-used times are written at most once a minute
 # "Basic " + base64 of a 64-character username, ":" and a key: ~200 bytes. Anything far longer
@@ -107,12 +109,29 @@ class Authenticator:
         return user
 
     async def _touch(self, key_id: int) -> None:
+        """Record the key's last use, at most once a minute. Bookkeeping, not the request's
+        purpose: it never waits for another process's write lock, and when it cannot be
+        written (the lock is held, the disk is full, the database is read-only) the request
+        goes on and a later one writes it."""
         now = time.time()
         if now - self._last_used_written.get(key_id, 0.0) < LAST_USED_RESOLUTION:
             return
         self._last_used_written[key_id] = now
-        async with self.db.transaction() as conn:
-            await conn.execute("UPDATE api_keys SET last_used_at = :t WHERE id = :id", {"t": int(now), "id": key_id})
+        try:
+            async with self.db.transaction(lock_wait=0) as conn:
+                await conn.execute(
+                    "UPDATE api_keys SET last_used_at = :t WHERE id = :id", {"t": int(now), "id": key_id}
+                )
+        except Exception as exc:
+            fault = classify(exc)
+            read_only = isinstance(exc, sqlite3.OperationalError) and getattr(exc, "sqlite_errorcode", 0) & 0xFF == 8
+            if fault is None and not read_only:  # a bug: not bookkeeping's to hide
+                raise
+            self._last_used_written.pop(key_id, None)
+            if fault is not None:
+                fault_log.record(
+                    fault, exc, "writing an API key's last-used time (the request went on)", answered=False
+                )
 
 
 @authenticates(premium=False)

@@ -121,8 +121,11 @@ def uvicorn_log_config(level: str) -> dict[str, Any]:
                 "stream": "ext://sys.stdout",
             },
         },
+        # A 500's traceback is logged once, by openmaze (openmaze.core.errors.AlreadyLogged).
+        "filters": {"already_logged": {"()": "openmaze.core.errors.AlreadyLogged"}},
         "loggers": {
             **LOGGING_CONFIG["loggers"],
+            "uvicorn.error": {**LOGGING_CONFIG["loggers"]["uvicorn.error"], "filters": ["already_logged"]},
             "openmaze": {"handlers": ["openmaze"], "level": level.upper(), "propagate": False},
             "openmaze.access": {"handlers": ["openmaze.access"], "level": level.upper(), "propagate": False},
         },

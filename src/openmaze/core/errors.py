@@ -9,11 +9,20 @@ A browser (a request whose Accept header prefers text/html) that opens an addres
 route, uses the wrong method, or meets an unexpected error gets an HTML page instead, from
 the `html_page` the app passes in (the account pages' look; core cannot import web). API
 clients do not send such an Accept header, so they keep the TVmaze body byte for byte.
+
+Infrastructure faults (`openmaze.db.faults`: the database busy, timed out or down, the disk
+full) are not bugs: they answer 503 with `Retry-After` (507 for a full disk) naming the
+cause, are logged as one line without a traceback, and during an outage at most one line
+per kind of fault every `FaultLog.window` seconds, with the count of those left out.
+They are handled inside the application (Starlette's ExceptionMiddleware), so the
+connection stays usable. An unexpected exception still reaches the server, which then
+closes the connection: its 500 says `Connection: close`.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from http import HTTPStatus
 from typing import Any
@@ -27,6 +36,7 @@ from starlette.routing import BaseRoute
 from starlette.types import Scope
 
 from openmaze.core.accesslog import redact_path
+from openmaze.db.faults import Fault, classify, fault_types
 
 log = logging.getLogger("openmaze.core.errors")
 
@@ -92,7 +102,56 @@ _DEFAULT_MESSAGES = {
 
 HtmlPage = Callable[[Request, int, str], Awaitable[Response]]
 # The statuses a person in a browser can meet by following or typing a link.
-_HTML_STATUSES = (404, 405, 500)
+_HTML_STATUSES = (404, 405, 500, 503, 507)
+LOGGED_MARK = "_openmaze_logged"  # set on an exception whose traceback openmaze has logged
+
+
+class FaultLog:
+    """One log line per infrastructure fault, and during an outage (thousands of failing
+    requests a second) at most one per kind of fault every `window` seconds: the next line
+    says how many were left out."""
+
+    def __init__(self, logger: logging.Logger, window: float = 10.0) -> None:
+        self.logger = logger
+        self.window = window
+        self._last: dict[str, float] = {}
+        self._suppressed: dict[str, int] = {}
+
+    def record(
+        self, fault: Fault, exc: BaseException, where: str, answered: bool = True, now: float | None = None
+    ) -> bool:
+        """Log `exc` unless a line for its kind went out within the window; True if logged.
+        `answered`: the request was answered with the fault's status (else it went on)."""
+        now = time.monotonic() if now is None else now
+        last = self._last.get(fault.kind)
+        if last is not None and now - last < self.window:
+            self._suppressed[fault.kind] = self._suppressed.get(fault.kind, 0) + 1
+            return False
+        self._last[fault.kind] = now
+        left_out = self._suppressed.pop(fault.kind, 0)
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        self.logger.error(
+            "%s%s on %s: %s%s%s",
+            fault.kind,
+            f" (answered {fault.status})" if answered else "",
+            where,
+            type(exc).__name__,
+            f": {detail}" if detail else "",
+            f" ({left_out} more in the last {now - last:.0f} s not logged)" if left_out and last is not None else "",
+        )
+        return True
+
+
+fault_log = FaultLog(log)
+
+
+class AlreadyLogged(logging.Filter):
+    """For the server's error logger: drops its report of an exception openmaze has already
+    logged with its traceback (the 500 handler marks it), so each failure is logged once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not getattr(exc, LOGGED_MARK, False)
 
 
 def prefers_html(request: Request) -> bool:
@@ -129,8 +188,9 @@ def install_error_handlers(
         if html_page is not None and status in _HTML_STATUSES and prefers_html(request):
             try:
                 page = await html_page(request, status, message)
-            except Exception:  # the page itself failed (e.g. the database is down): the plain body
-                log.exception("error page failed on %s %s", request.method, redact_path(request.url.path))
+            except Exception as exc:  # the page itself failed (e.g. the database is down): the plain body
+                if classify(exc) is None:
+                    log.exception("error page failed on %s %s", request.method, redact_path(request.url.path))
             else:
                 if headers:
                     page.headers.update(headers)
@@ -165,7 +225,21 @@ def install_error_handlers(
                 return await respond(request, 404, PAGE_NOT_FOUND)
         return error_response(422, VALIDATION_FAILED, validation_errors(exc))
 
+    async def _fault(request: Request, exc: Exception) -> Response:
+        fault = classify(exc)
+        if fault is None:
+            raise exc  # a bug after all: on to the 500 below
+        fault_log.record(fault, exc, f"{request.method} {redact_path(request.url.path)}")
+        return await respond(request, fault.status, fault.message, fault.headers())
+
+    for fault_type in fault_types():
+        app.add_exception_handler(fault_type, _fault)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, redact_path(request.url.path))
-        return await respond(request, 500, "An internal server error occurred.")
+        # Starlette hands the exception on to the server once this answer is sent, and the
+        # server closes the connection: say so, or the client's next request fails too. The
+        # mark lets the server's log leave out a second traceback (`accesslog.uvicorn_log_config`).
+        setattr(exc, LOGGED_MARK, True)
+        return await respond(request, 500, "An internal server error occurred.", {"Connection": "close"})

@@ -11,7 +11,13 @@ RETURNING, standard types). For asyncpg the statement is rewritten to `$n` once 
 SQLite: one connection per process, queries run synchronously in the event loop (an
 indexed query takes microseconds, far less than a thread hop). A write transaction never
 awaits anything that suspends, so requests cannot interleave inside it; an asyncio lock
-makes that a guarantee rather than an accident. Across processes, `busy_timeout` waits.
+makes that a guarantee rather than an accident. Across processes (workers, the CLI) the
+write lock is tried without waiting (the connection has no `busy_timeout`) and, while
+another process holds it, waited for with `asyncio.sleep` between tries: the event loop
+keeps serving reads meanwhile, which WAL lets proceed beside a write. Past the budget
+(`lock_timeout`, the `database_lock_timeout_seconds` setting) the write gives up with
+`DatabaseBusy` (a 503 with Retry-After). SQLite's own busy handler would sleep inside the
+call and freeze the whole worker.
 
 PostgreSQL: asyncpg connections from a small pool of our own (`openmaze.db.pgpool`), or
 from asyncpg's (`OPENMAZE_DATABASE_POOL=asyncpg`); each read block or transaction holds one
@@ -23,7 +29,8 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from types import TracebackType
@@ -31,6 +38,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import orjson
+
+from openmaze.db.faults import DatabaseBusy
 
 if TYPE_CHECKING:
     from openmaze.db.pgpool import AsyncpgPool, PgPool
@@ -135,23 +144,48 @@ def _to_pg(sql: str) -> _PgStatement:
 # --- SQLite ---------------------------------------------------------------------------
 
 
+# The busy timeout of connections outside the server's event loop (the CLI's backups, tools):
+# they may wait inside SQLite. The server's own connection has none (`SqliteDatabase.open`).
+READ_BUSY_MS = 1000
+_SQLITE_BUSY = 5
+
+
+def _lock_pauses() -> Iterator[float]:
+    """The waits between tries of a lock: short at first (most writes take well under a
+    millisecond), then the last one repeated, so a waiter notices soon that it is free."""
+    yield from (0.001, 0.002, 0.005, 0.01, 0.02)
+    while True:
+        yield 0.05
+
+
 def connect_sqlite(path: str) -> sqlite3.Connection:
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA busy_timeout=5000")
+    conn.execute(f"PRAGMA busy_timeout={READ_BUSY_MS}")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=NORMAL")
     return conn
 
 
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    return getattr(exc, "sqlite_errorcode", 0) & 0xFF == _SQLITE_BUSY
+
+
 class SqliteConn:
+    """Statements run in the event loop. The server's connection has no busy timeout (a
+    wait inside SQLite would freeze the loop): a statement that finds a lock taken (rare
+    for a read in WAL mode: another process recovering the WAL after a crash) is tried
+    again after `asyncio.sleep`s, for at most `lock_timeout` seconds, then `DatabaseBusy`.
+    The exception handlers cost nothing on the usual path."""
+
     dialect = "sqlite"
 
-    def __init__(self, raw: sqlite3.Connection) -> None:
+    def __init__(self, raw: sqlite3.Connection, lock_timeout: float = 5.0) -> None:
         self.raw = raw
+        self.lock_timeout = lock_timeout
 
     # `async with db.read() as conn`: nothing to acquire or give back on SQLite.
     async def __aenter__(self) -> SqliteConn:
@@ -160,30 +194,59 @@ class SqliteConn:
     async def __aexit__(self, *exc: object) -> None:
         return None
 
+    async def _again(self, exc: sqlite3.OperationalError, run: Callable[[], T]) -> T:
+        if not _busy(exc):
+            raise exc
+        deadline = time.monotonic() + self.lock_timeout
+        for pause in _lock_pauses():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise DatabaseBusy(f"a lock on the database was held for {self.lock_timeout:g} s") from exc
+            await asyncio.sleep(min(pause, left))
+            try:
+                return run()
+            except sqlite3.OperationalError as again:
+                if not _busy(again):
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover - _lock_pauses() never ends
+
     async def fetch_all(self, sql: str, params: Params | None = None) -> list[Any]:
-        return self.raw.execute(sql, params or {}).fetchall()
+        try:
+            return self.raw.execute(sql, params or {}).fetchall()
+        except sqlite3.OperationalError as exc:
+            return await self._again(exc, lambda: self.raw.execute(sql, params or {}).fetchall())
 
     async def fetch_one(self, sql: str, params: Params | None = None) -> Any | None:
-        return self.raw.execute(sql, params or {}).fetchone()
+        try:
+            return self.raw.execute(sql, params or {}).fetchone()
+        except sqlite3.OperationalError as exc:
+            return await self._again(exc, lambda: self.raw.execute(sql, params or {}).fetchone())
 
     async def fetch_val(self, sql: str, params: Params | None = None) -> Any:
-        row = self.raw.execute(sql, params or {}).fetchone()
+        row = await self.fetch_one(sql, params)
         return None if row is None else row[0]
 
     async def execute(self, sql: str, params: Params | None = None) -> int:
-        return self.raw.execute(sql, params or {}).rowcount
+        try:
+            return self.raw.execute(sql, params or {}).rowcount
+        except sqlite3.OperationalError as exc:
+            return await self._again(exc, lambda: self.raw.execute(sql, params or {}).rowcount)
 
     async def execute_many(self, sql: str, rows: Sequence[Params]) -> None:
         if rows:
-            self.raw.executemany(sql, rows)
+            try:
+                self.raw.executemany(sql, rows)
+            except sqlite3.OperationalError as exc:
+                await self._again(exc, lambda: self.raw.executemany(sql, rows))
 
 
 class SqliteDatabase:
     dialect = "sqlite"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, lock_timeout: float = 5.0) -> None:
         self.url = url
         self.path = sqlite_path(url)
+        self.lock_timeout = lock_timeout
         self._raw: sqlite3.Connection | None = None
         self._version_cursor: sqlite3.Cursor | None = None
         self._write_lock = asyncio.Lock()
@@ -192,6 +255,7 @@ class SqliteDatabase:
     async def open(self) -> None:
         if self._raw is None:
             self._raw = connect_sqlite(self.path)
+            self._raw.execute("PRAGMA busy_timeout=0")  # waits happen in asyncio, see SqliteConn
             self._version_cursor = self._raw.cursor()
             self._version_cursor.row_factory = None
 
@@ -204,7 +268,7 @@ class SqliteDatabase:
     def _conn(self) -> SqliteConn:
         if self._raw is None:
             raise RuntimeError("database is not open")
-        return SqliteConn(self._raw)
+        return SqliteConn(self._raw, self.lock_timeout)
 
     def read(self) -> AbstractAsyncContextManager[Conn]:
         return self._conn()
@@ -226,21 +290,52 @@ class SqliteDatabase:
         version = cursor.execute("PRAGMA data_version").fetchone()[0]
         return version, raw.total_changes, self._commits
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Conn]:
-        conn = self._conn()
-        async with self._write_lock:
-            # IMMEDIATE takes the write lock up front, so a transaction never fails half
-            # way with SQLITE_BUSY on its first write after reading.
+    async def _begin(self, conn: SqliteConn, lock_wait: float) -> None:
+        """BEGIN IMMEDIATE: takes the write lock up front, so a transaction never fails half
+        way with SQLITE_BUSY on its first write after reading. While another process holds
+        the lock, it is waited for in asyncio (`SqliteConn`), at most `lock_wait` seconds."""
+        try:
             conn.raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            waiting = SqliteConn(conn.raw, lock_wait)
+            try:
+                await waiting._again(exc, lambda: conn.raw.execute("BEGIN IMMEDIATE"))
+            except DatabaseBusy:
+                raise DatabaseBusy(
+                    f"the write lock of {self.path} was held by another process for {lock_wait:g} s"
+                ) from exc
+
+    @asynccontextmanager
+    async def transaction(self, lock_wait: float | None = None) -> AsyncIterator[Conn]:
+        """A write transaction. `lock_wait`: the most seconds to wait for the write lock
+        (default: `lock_timeout`); 0 gives up at once if another process holds it."""
+        conn = self._conn()
+        budget = self.lock_timeout if lock_wait is None else lock_wait
+        started = time.monotonic()
+        if not self._write_lock.locked():
+            await self._write_lock.acquire()  # free: no suspension, no timer
+        elif budget <= 0:
+            raise DatabaseBusy("this process is writing")
+        else:
+            try:
+                await asyncio.wait_for(self._write_lock.acquire(), budget)
+            except TimeoutError:
+                raise DatabaseBusy(f"waited {budget:g} s for this process's earlier writes") from None
+        try:
+            await self._begin(conn, max(0.0, budget - (time.monotonic() - started)))
             try:
                 yield conn
-            except BaseException:
-                conn.raw.execute("ROLLBACK")
-                raise
-            else:
                 conn.raw.execute("COMMIT")
-                self._commits += 1
+            except BaseException:
+                # SQLite may have rolled back already (a full disk or an I/O error, at a
+                # statement or at COMMIT): the transaction must not stay open either way,
+                # holding the write lock for every process.
+                if conn.raw.in_transaction:
+                    conn.raw.execute("ROLLBACK")
+                raise
+            self._commits += 1
+        finally:
+            self._write_lock.release()
 
 
 # --- PostgreSQL -----------------------------------------------------------------------
@@ -305,12 +400,38 @@ class _PgRead:
 class PostgresDatabase:
     dialect = "postgresql"
 
-    def __init__(self, url: str, min_size: int = 2, max_size: int = 10, pool: PoolKind = "own") -> None:
+    def __init__(
+        self,
+        url: str,
+        min_size: int = 2,
+        max_size: int = 10,
+        pool: PoolKind = "own",
+        statement_timeout: float = 5.0,
+        connect_timeout: float = 5.0,
+    ) -> None:
+        """`statement_timeout`: seconds a statement may run (PostgreSQL's own
+        `statement_timeout`, and the client's `command_timeout` a moment later for a server
+        that answers nothing at all); also the most a request waits for a pooled connection.
+        `connect_timeout`: seconds to open a connection. 0: no limit."""
         self.url = normalize_url(url)
         self.min_size = min_size
         self.max_size = max_size
         self.pool_kind = pool
+        self.statement_timeout = statement_timeout
+        self.connect_timeout = connect_timeout
         self._pool: PgPool | AsyncpgPool | None = None
+
+    def connect_options(self) -> dict[str, Any]:
+        """asyncpg.connect's keywords for the timeouts."""
+        options: dict[str, Any] = {}
+        if self.connect_timeout > 0:
+            options["timeout"] = self.connect_timeout
+        if self.statement_timeout > 0:
+            options["server_settings"] = {"statement_timeout": str(round(self.statement_timeout * 1000))}
+            # The server cancels first, with an error that leaves the connection usable; the
+            # client's own timeout is for a server that cannot even do that (hung, cut off).
+            options["command_timeout"] = self.statement_timeout + 1
+        return options
 
     async def open(self) -> None:
         if self._pool is None:
@@ -318,11 +439,15 @@ class PostgresDatabase:
 
             from openmaze.db.pgpool import AsyncpgPool, PgPool
 
+            acquire_timeout = self.statement_timeout or None
+            options = self.connect_options()
             pool: PgPool | AsyncpgPool
             if self.pool_kind == "asyncpg":
-                pool = AsyncpgPool(self.url, self.min_size, self.max_size)
+                pool = AsyncpgPool(self.url, self.min_size, self.max_size, acquire_timeout, options)
             else:
-                pool = PgPool(lambda: asyncpg.connect(self.url), self.min_size, self.max_size)
+                pool = PgPool(
+                    lambda: asyncpg.connect(self.url, **options), self.min_size, self.max_size, acquire_timeout
+                )
             await pool.open()
             self._pool = pool
 
@@ -345,7 +470,8 @@ class PostgresDatabase:
         return None
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Conn]:
+    async def transaction(self, lock_wait: float | None = None) -> AsyncIterator[Conn]:
+        """`lock_wait` is SQLite's; here the statement timeout bounds every wait."""
         async with self._opened().lease() as raw, raw.transaction():
             yield PgConn(raw)
 
@@ -353,12 +479,27 @@ class PostgresDatabase:
 Database = SqliteDatabase | PostgresDatabase
 
 
-def create_database(url: str, pool_size: int = 10, pool: PoolKind = "own") -> Database:
+def create_database(
+    url: str,
+    pool_size: int = 10,
+    pool: PoolKind = "own",
+    lock_timeout: float = 5.0,
+    statement_timeout: float = 5.0,
+    connect_timeout: float = 5.0,
+) -> Database:
     """`pool_size`: most PostgreSQL connections this process opens (SQLite uses one);
-    `pool`: whose pool holds them."""
+    `pool`: whose pool holds them. The timeouts (seconds) are the `database_*_seconds`
+    settings: `lock_timeout` for SQLite's write lock, the other two for PostgreSQL."""
     if dialect_of(url) == "postgresql":
-        return PostgresDatabase(url, min_size=min(2, pool_size), max_size=pool_size, pool=pool)
-    return SqliteDatabase(url)
+        return PostgresDatabase(
+            url,
+            min_size=min(2, pool_size),
+            max_size=pool_size,
+            pool=pool,
+            statement_timeout=statement_timeout,
+            connect_timeout=connect_timeout,
+        )
+    return SqliteDatabase(url, lock_timeout=lock_timeout)
 
 
 def run_with_database(url: str, fn: Callable[[Database], Awaitable[T]]) -> T:

@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, pool, text
+from sqlalchemy import Engine, create_engine, pool, text
 
 from openmaze.db.database import dialect_of, sqlalchemy_url, sqlite_path
 
@@ -45,6 +45,16 @@ def _file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
+# Seconds to open a PostgreSQL connection for migrating or reading the revision: a server
+# that does not answer makes `serve` and the CLI say so instead of hanging at start.
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+def _engine(database_url: str) -> Engine:
+    options = {"connect_timeout": CONNECT_TIMEOUT_SECONDS} if dialect_of(database_url) == "postgresql" else {}
+    return create_engine(sqlalchemy_url(database_url), poolclass=pool.NullPool, connect_args=options)
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
     if dialect_of(database_url) == "sqlite":
         path = sqlite_path(database_url)
@@ -60,7 +70,7 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     # Several hosts running `openmaze serve` (which migrates first) or `openmaze migrate`
     # at once would race to create the same tables, and all but one would crash. Each waits
     # for the lock instead, then finds the schema already at head and has nothing to do.
-    engine = create_engine(sqlalchemy_url(database_url), poolclass=pool.NullPool)
+    engine = _engine(database_url)
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
@@ -90,7 +100,7 @@ def known_revisions() -> set[str]:
 
 
 def current_revision(database_url: str) -> str | None:
-    engine = create_engine(sqlalchemy_url(database_url), poolclass=pool.NullPool)
+    engine = _engine(database_url)
     try:
         with engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()

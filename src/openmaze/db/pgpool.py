@@ -29,20 +29,23 @@ from typing import Any
 
 import asyncpg
 
+from openmaze.db.faults import DatabaseTimeout
+from openmaze.db.faults import PoolClosed as PoolClosed  # defined with the other faults
+
 Connect = Callable[[], Awaitable[asyncpg.Connection]]
 
 
-class PoolClosed(RuntimeError):
-    pass
-
-
 class PgPool:
-    def __init__(self, connect: Connect, min_size: int, max_size: int) -> None:
+    def __init__(self, connect: Connect, min_size: int, max_size: int, acquire_timeout: float | None = None) -> None:
+        """`acquire_timeout`: the most seconds a request waits for a busy pool to lend it a
+        connection (None: no limit); past it, `DatabaseTimeout` (a 503). Opening a
+        connection is bounded by `connect` itself (asyncpg's `timeout`)."""
         if not 0 <= min_size <= max_size or max_size < 1:
             raise ValueError("a pool needs 0 <= min_size <= max_size and max_size >= 1")
         self._connect = connect
         self.min_size = min_size
         self.max_size = max_size
+        self.acquire_timeout = acquire_timeout
         self._idle: list[asyncpg.Connection] = []
         self._size = 0  # connections open, being opened, or lent out
         # Each waiter's future gets a connection, or None: "a slot is free, open one".
@@ -80,7 +83,12 @@ class PgPool:
         waiter: asyncio.Future[asyncpg.Connection | None] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         try:
-            conn = await waiter
+            # A hung server keeps every connection busy until its statements time out; a
+            # waiter gives up after the same budget instead of queueing without end.
+            async with asyncio.timeout(self.acquire_timeout):
+                conn = await waiter
+        except TimeoutError:
+            raise DatabaseTimeout(f"no database connection was free within {self.acquire_timeout:g} s") from None
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
                 # Handed a connection (or a free slot) just as we were cancelled: pass it on.
@@ -174,21 +182,34 @@ def _leaves_connection_idle(exc_type: type[BaseException]) -> bool:
 
 
 class AsyncpgPool:
-    """asyncpg's own Pool (`asyncpg.create_pool`) with PgPool's `lease()` and `close()`."""
+    """asyncpg's own Pool (`asyncpg.create_pool`) with PgPool's `lease()` and `close()`.
+    `connect_options`: asyncpg.connect's keywords (timeouts, server settings)."""
 
-    def __init__(self, url: str, min_size: int, max_size: int) -> None:
+    def __init__(
+        self,
+        url: str,
+        min_size: int,
+        max_size: int,
+        acquire_timeout: float | None = None,
+        connect_options: dict[str, Any] | None = None,
+    ) -> None:
         self._url = url
         self.min_size = min_size
         self.max_size = max_size
+        self.acquire_timeout = acquire_timeout
+        self._connect_options = connect_options or {}
         self._pool: asyncpg.Pool | None = None
 
     async def open(self) -> None:
-        self._pool = await asyncpg.create_pool(self._url, min_size=self.min_size, max_size=self.max_size)
+        self._pool = await asyncpg.create_pool(
+            self._url, min_size=self.min_size, max_size=self.max_size, **self._connect_options
+        )
 
     def lease(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
         if self._pool is None:
             raise PoolClosed("the database pool is not open")
-        return self._pool.acquire()  # type: ignore[return-value]  # yields a proxy of the connection
+        # yields a proxy of the connection
+        return self._pool.acquire(timeout=self.acquire_timeout)  # type: ignore[return-value]
 
     async def close(self) -> None:
         """asyncpg's close waits for the connections lent out; past a bound, terminate them."""
