@@ -27,6 +27,7 @@ from openmaze.core.services import Services
 from openmaze.db.database import Database, create_database
 from openmaze.jobs import JobRegistry, JobRunner
 from openmaze.settings import Settings
+from openmaze.web.imports import IMPORT_UPLOAD_PATH
 from openmaze.web.pages import error_page
 
 log = logging.getLogger("openmaze")
@@ -95,7 +96,12 @@ def create_app(
     _include_routers(app, direct=not settings.telemetry)
     install_openapi(app)
 
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        # Export ZIPs are larger than any API body (docs/moving-in.md).
+        larger={IMPORT_UPLOAD_PATH: settings.imports_max_upload_mb * 1024 * 1024},
+    )
     if settings.sandbox:  # never by default: `openmaze serve --sandbox` (openmaze.sandbox)
         from openmaze.sandbox import install as install_sandbox
 
@@ -109,7 +115,10 @@ def create_app(
 def job_registry(settings: Settings, secret: bytes) -> JobRegistry:
     """Every kind of background job and its handler, registered by the package that owns
     the work (`openmaze.jobs` imports none of them)."""
+    from openmaze.imports import jobs as import_jobs
+
     registry = JobRegistry()
+    import_jobs.register(registry, settings, secret)
     return registry
 
 

@@ -640,7 +640,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from openmaze.imports.archive import ImportFileError
+    from openmaze.imports.archive import ImportFileError, Limits
     from openmaze.imports.sources import NAMES, UpstreamFailed, import_file, import_tvmaze
 
     settings = _settings(args)
@@ -684,6 +684,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 upstream_url=None if args.no_fetch else upstream,
                 dry_run=args.dry_run,
                 progress=progress,
+                limits=Limits(max_bytes=settings.imports_max_unpacked_mb * 1024 * 1024),
             )
 
         try:

@@ -18,9 +18,11 @@ import pytest
 from openmaze.cli import main
 from openmaze.db.database import Conn
 from tests.conftest import run_sync
-from tests.sync.conftest import FakeUpstream, PremiumAccount, upstream  # noqa: F401  (fixtures)
+from tests.pairing.support import clock, mail_settings, make_client, smtp
+from tests.sync.conftest import FakeUpstream, PremiumAccount, upstream
 
-__all__ = ["FakeUpstream", "PremiumAccount"]
+# Fixtures of other areas used here: the fake upstream (tests/sync), the pages' clients (tests/pairing).
+__all__ = ["FakeUpstream", "PremiumAccount", "clock", "mail_settings", "make_client", "smtp", "upstream"]
 
 
 def zip_bytes(files: dict[str, bytes | str], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
