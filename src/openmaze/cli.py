@@ -578,13 +578,15 @@ def cmd_key_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from openmaze.userdata.service import export_user
+    from openmaze.userdata.service import export_marks_csv, export_user
 
-    async def export(conn: Conn) -> dict[str, Any]:
+    async def export(conn: Conn) -> bytes:
         user = await accounts.require_user(conn, args.username)
-        return await export_user(conn, user["id"], user["username"])
+        if args.format == "csv":
+            return (await export_marks_csv(conn, user["id"])).encode()
+        return orjson.dumps(await export_user(conn, user["id"], user["username"]), option=orjson.OPT_INDENT_2) + b"\n"
 
-    data = orjson.dumps(_tx(_settings(args), export), option=orjson.OPT_INDENT_2) + b"\n"
+    data: bytes = _tx(_settings(args), export)
     if not args.output or args.output == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -877,6 +879,13 @@ def build_parser() -> argparse.ArgumentParser:
     ex = command(sub, "export", "write all of a user's data as JSON", parents=[db_flag])
     ex.add_argument("username", help="the user")
     ex.add_argument("--output", "-o", help="file to write (default: stdout)")
+    ex.add_argument(
+        "--format",
+        choices=["json", "csv"],
+        default="json",
+        help="json: everything, readable by import-user; csv: the marked episodes, one row each (show name, "
+        "TVmaze/TheTVDB/IMDb show ids, season, number, TVmaze episode id, type, marked_at)",
+    )
     ex.set_defaults(func=cmd_export)
     im = command(
         sub, "import-user", "merge an `openmaze export` file into a user's data (idempotent)", parents=[db_flag]
