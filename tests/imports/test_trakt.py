@@ -150,3 +150,23 @@ def test_missing_shows_are_fetched_from_the_upstream(
     second = next(e for e in show["_embedded"]["episodes"] if e["season"] == 1 and e["number"] == 2)
     assert (second["id"], 251) in [m[:2] for m in user_data(alice.id)["marks"]]
     assert any(t.startswith("/lookup/shows?thetvdb=") for t in upstream.targets())
+
+
+def test_the_command_prints_one_json_object_and_no_progress_off_a_terminal(
+    database_url: str, alice: ApiUser, tmp_path: Any
+) -> None:
+    """As other tools run it: stdout is exactly one JSON object; no progress bar when stderr is
+    not a terminal."""
+    import subprocess
+    import sys
+
+    import orjson
+
+    export = tmp_path / "trakt.zip"
+    export.write_bytes(sample())
+    argv = [sys.executable, "-m", "openmaze", "import", "trakt", str(export), "--as", "alice", "--no-fetch", "--json"]
+    proc = subprocess.run([*argv, "--database-url", database_url], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    [line] = proc.stdout.splitlines()
+    assert orjson.loads(line)["created"] == 7
+    assert proc.stderr == ""

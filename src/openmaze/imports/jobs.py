@@ -9,16 +9,15 @@ every unmatched item, until the next import.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 from typing import Any
 
 from openmaze.db.database import Conn
-from openmaze.imports.archive import Archive, ImportFileError, Limits
+from openmaze.imports.archive import ImportFileError, Limits
 from openmaze.imports.sealing import seal, unseal
-from openmaze.imports.sources import NAMES, UpstreamFailed, import_file, import_tvmaze
-from openmaze.imports.trakt import parse as parse_trakt
-from openmaze.imports.tvtime import parse as parse_tvtime
+from openmaze.imports.sources import NAMES, UpstreamFailed, import_file, import_tvmaze, read_file
 from openmaze.jobs import JobContext, JobFailed, JobRegistry, enqueue
 from openmaze.settings import Settings
 
@@ -26,10 +25,10 @@ KINDS = ("import.trakt", "import.tvtime", "import.tvmaze")
 _SEAL_PURPOSE = "import.tvmaze"
 
 
-def check_file(source: str, data: bytes, label: str, limits: Limits | None = None) -> int:
+async def check_file(source: str, data: bytes, label: str, limits: Limits | None = None) -> int:
     """Refuse an unusable upload at once (ImportFileError); the number of items it holds."""
-    parse = parse_trakt if source == "trakt" else parse_tvtime
-    return len(parse(Archive(data, label, limits), now=int(time.time())).items)
+    parsed = await asyncio.to_thread(read_file, source, data, label, now=int(time.time()), limits=limits)
+    return len(parsed.items)
 
 
 async def start_file_import(conn: Conn, user_id: int, source: str, data: bytes, label: str, *, now: float) -> int:

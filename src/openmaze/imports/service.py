@@ -22,6 +22,7 @@ Every item that could not be matched is listed with its reason.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ ItemKind = Literal[
 # How many objects one transaction writes: small enough that a crash loses little and the
 # write lock is never held long, large enough that a big history imports quickly.
 CHUNK = 2000
+_YIELD_EVERY = 5000
 
 FOLLOW_KINDS: dict[str, CatalogKind] = {
     "follow_show": SHOW,
@@ -196,7 +198,9 @@ async def _match(
     def unmatched(item: Item, reason: str) -> None:
         report.unmatched.append({"source": item.source, "reason": reason})
 
-    for item, match in zip(episode_items, episode_matches, strict=True):
+    for n, (item, match) in enumerate(zip(episode_items, episode_matches, strict=True)):
+        if n % _YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # let the worker's requests through during a long import
         if match.episode_id is None or match.show_id is None:
             unmatched(item, match.reason or "no episode")
             continue

@@ -3,6 +3,7 @@ fetch what the catalog lacks (unless told not to), then `service.run_import`."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
@@ -17,6 +18,13 @@ FileSource = Literal["trakt", "tvtime"]
 SOURCES = ("tvmaze", "trakt", "tvtime")
 NAMES = {"tvmaze": "TVmaze", "trakt": "Trakt", "tvtime": "TV Time"}
 _PARSERS: dict[str, Callable[..., Parsed]] = {"trakt": trakt.parse, "tvtime": tvtime.parse}
+
+
+def read_file(source: str, data: bytes, label: str, *, now: int, limits: Limits | None = None) -> Parsed:
+    """Unpack and read an export (ImportFileError if it is unusable). Pure CPU work: the
+    server runs it in a thread (`asyncio.to_thread`), so a large export does not hold up the
+    requests its worker serves meanwhile."""
+    return _PARSERS[source](Archive(data, label, limits), now=now)
 
 
 class UpstreamFailed(RuntimeError):
@@ -37,7 +45,7 @@ async def import_file(
     limits: Limits | None = None,
 ) -> ImportReport:
     """A Trakt or TV Time export ZIP. `upstream_url` None: match against the local catalog only."""
-    parsed = _PARSERS[source](Archive(data, label, limits), now=now)
+    parsed = await asyncio.to_thread(read_file, source, data, label, now=now, limits=limits)
     return await _run(db, user_id, parsed, NAMES[source], upstream_url, dry_run, progress, None)
 
 

@@ -82,10 +82,15 @@ async def get_job(conn: Conn, job_id: int) -> Job | None:
     return None if row is None else _job(row)
 
 
+# The columns a person's view of a job needs: its payload (an upload may be large) is left
+# out, and comes back as {}.
+_VIEW_COLUMNS = _COLUMNS.replace("payload", "'{}' AS payload")
+
+
 async def latest_job(scoped: Scoped, kinds: Sequence[str]) -> Job | None:
-    """The user's most recent job of one of `kinds`, whatever its state."""
+    """The user's most recent job of one of `kinds`, whatever its state, without its payload."""
     row = await scoped.fetch_one(
-        f"SELECT {_COLUMNS} FROM jobs WHERE user_id = :user_id AND {in_list(scoped.conn, 'kind', 'kinds')} "
+        f"SELECT {_VIEW_COLUMNS} FROM jobs WHERE user_id = :user_id AND {in_list(scoped.conn, 'kind', 'kinds')} "
         "ORDER BY id DESC LIMIT 1",
         {"kinds": list_param(scoped.conn, list(kinds))},
     )

@@ -91,7 +91,7 @@ async def upload(request: Request) -> Response:
     data = await upload.read()
     label = upload.filename.rsplit("/", 1)[-1][:200]
     try:
-        check_file(source, data, label, Limits(max_bytes=state.settings.imports_max_unpacked_mb * _MiB))
+        await check_file(source, data, label, Limits(max_bytes=state.settings.imports_max_unpacked_mb * _MiB))
     except ImportFileError as exc:
         return await _page(request, session, error=str(exc), status=422)
     async with state.db.transaction() as conn:
