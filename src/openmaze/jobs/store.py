@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -65,10 +66,19 @@ def dumps(value: Any) -> str:
 
 
 async def enqueue(
-    conn: Conn, kind: str, payload: dict[str, Any], *, user_id: int | None, now: float, delay: float = 0
+    conn: Conn,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    user_id: int | None,
+    now: float | None = None,
+    delay: float = 0,
 ) -> int:
     """A new queued job; its id. Runs in the caller's transaction: the job exists exactly
-    when the caller's own writes commit."""
+    when the caller's own writes commit. `now`: the app clock's time (default: the system's);
+    `delay`: seconds before any worker may claim it."""
+    if now is None:
+        now = time.time()
     job_id: int = await conn.fetch_val(
         "INSERT INTO jobs (kind, user_id, state, payload, progress_done, attempts, run_at, created_at) "
         "VALUES (:kind, :user_id, 'queued', :payload, 0, 0, :run_at, :now) RETURNING id",
