@@ -349,7 +349,15 @@ def cmd_catalog_sync(args: argparse.Namespace) -> int:
 
         async def run(db: Database) -> Any:
             async with Upstream(upstream_url) as upstream:
-                return await sync_catalog(db, upstream, scope, args.shows or (), reporter, force=args.force)
+                return await sync_catalog(
+                    db,
+                    upstream,
+                    scope,
+                    args.shows or (),
+                    reporter,
+                    force=args.force,
+                    guests=args.guests or settings.sync_guests,
+                )
 
         try:
             report = _run_db(settings, run)
@@ -804,7 +812,8 @@ def build_parser() -> argparse.ArgumentParser:
     sync = command(
         catalog,
         "sync",
-        "mirror shows (episodes, cast, people) from TVmaze or a compatible upstream",
+        "mirror shows (episodes, seasons, cast, crew, people, akas, images, alternate lists) from TVmaze "
+        "or a compatible upstream",
         parents=[db_flag],
         description="Without a selection, refreshes the shows already in the catalog that changed upstream.",
     )
@@ -816,6 +825,11 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--all", action="store_true", help="mirror the whole upstream catalog (resumable)")
     which.add_argument("--followed", action="store_true", help="refresh the shows some user follows")
     sync.add_argument("--force", action="store_true", help="take over the lock of a sync that was killed")
+    sync.add_argument(
+        "--guests",
+        action="store_true",
+        help="also fetch each episode's guest cast and crew, a request per episode (env OPENMAZE_SYNC_GUESTS)",
+    )
     sync.set_defaults(func=cmd_catalog_sync)
 
     user = command(sub, "user", "accounts").add_subparsers(dest="user_command", required=True, metavar="COMMAND")

@@ -133,6 +133,11 @@ class Settings(BaseSettings):
         description="What the scheduled sync refreshes: shows already here (local), followed shows, or the "
         "whole upstream catalog (all)",
     )
+    sync_guests: bool = Field(
+        default=False,
+        description="Catalog sync also fetches each episode's guest cast and crew: one more request per "
+        "episode of every show it fetches",
+    )
 
     # background jobs (imports from the account pages, webhook follow-ups)
     jobs_poll_seconds: float = Field(

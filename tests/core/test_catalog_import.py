@@ -23,6 +23,8 @@ def _show(demo: list[dict[str, Any]], new_id: int, episode_base: int, person_bas
         ep["id"] = episode_base + i
     for i, credit in enumerate(show["_embedded"]["cast"]):
         credit["person"] = {**credit["person"], "id": person_base + i}
+    for i, season in enumerate(show["_embedded"]["seasons"]):
+        season["id"] = episode_base + i
     return show
 
 
@@ -82,6 +84,22 @@ def test_import_array_and_single_object_then_reimport_in_place(
         (lambda shows: shows[1]["_embedded"]["episodes"][2].update(season="one"), "episodes[2].season", "integer"),
         (lambda shows: shows[1]["_embedded"]["cast"][0].update(person=None), "$[1]._embedded.cast[0].person", "object"),
         (lambda shows: shows[1].update(network={"name": "x"}), "$[1].network.id", "positive integer"),
+        (lambda shows: shows[1]["_embedded"].update(crew={}), "$[1]._embedded.crew", "expected an array"),
+        (lambda shows: shows[1]["_embedded"]["crew"][0].pop("person"), "$[1]._embedded.crew[0].person", "object"),
+        (lambda shows: shows[1]["_embedded"]["seasons"][0].update(id="2"), "seasons[0].id", "positive integer"),
+        (lambda shows: shows[1]["_embedded"].update(akas="none"), "$[1]._embedded.akas", "expected an array"),
+        (
+            lambda shows: shows[1]["_embedded"]["episodes"][1]["_embedded"]["guestcast"][0]["character"].update(id=0),
+            "$[1]._embedded.episodes[1]._embedded.guestcast[0].character.id",
+            "positive integer",
+        ),
+        (
+            lambda shows: shows[1]["_embedded"].update(
+                alternatelists=[{"id": 5, "_embedded": {"alternateepisodes": [{}]}}]
+            ),
+            "$[1]._embedded.alternatelists[0]._embedded.alternateepisodes[0].id",
+            "positive integer",
+        ),
     ],
 )
 def test_malformed_file_names_file_and_path_and_imports_nothing(
@@ -97,6 +115,36 @@ def test_malformed_file_names_file_and_path_and_imports_nothing(
     assert "Traceback" not in result.stderr
     # The valid first show of the file was not imported either.
     assert _counts(database_url, [200, 201])["shows"] == 0
+
+
+def test_reimport_replaces_a_shows_credits_lists_and_guests(
+    database_url: str, tmp_path: Path, demo: list[dict[str, Any]]
+) -> None:
+    show = _show(demo, 300, 50_000, 60_000)
+    guested = next(e for e in show["_embedded"]["episodes"] if "_embedded" in e)
+    (tmp_path / "show.json").write_text(json.dumps(show))
+    assert openmaze(database_url, "catalog", "import", str(tmp_path / "show.json")).returncode == 0
+
+    async def held(conn: Conn) -> tuple[Any, ...]:
+        return (
+            await conn.fetch_val("SELECT COUNT(*) FROM show_crew WHERE show_id = 300"),
+            await conn.fetch_val("SELECT data FROM show_lists WHERE show_id = 300 AND kind = 'images'"),
+            await conn.fetch_val(
+                "SELECT COUNT(*) FROM episode_guest_cast WHERE episode_id = :id", {"id": guested["id"]}
+            ),
+            await conn.fetch_val("SELECT COUNT(*) FROM seasons WHERE show_id = 300"),
+        )
+
+    crew, images, guests, seasons = run_sync(database_url, held)
+    assert crew == len(show["_embedded"]["crew"]) and json.loads(images) == show["_embedded"]["images"]
+    assert guests == 1 and seasons == len(show["_embedded"]["seasons"])
+    # The source drops a crew member, the images, and the episode's guests: so does the catalog.
+    show["_embedded"]["crew"] = show["_embedded"]["crew"][:1]
+    show["_embedded"]["images"] = []
+    guested["_embedded"]["guestcast"] = []
+    (tmp_path / "show.json").write_text(json.dumps(show))
+    assert openmaze(database_url, "catalog", "import", str(tmp_path / "show.json")).returncode == 0
+    assert run_sync(database_url, held) == (1, "[]", 0, seasons)
 
 
 def test_invalid_json_and_wrong_top_level(database_url: str, tmp_path: Path) -> None:

@@ -1,6 +1,8 @@
-"""Schema-driven fuzzing: schemathesis against the app's own /openapi.json, in process,
-authenticated as a premium user. One test per operation in the document (collected from the
-app itself), so a new route is fuzzed as soon as it exists.
+"""Schema-driven fuzzing: schemathesis against the app's own /openapi.json, authenticated as a
+premium user, twice: in process (through ASGI, fast, the app alone) and against a running
+`openmaze serve` over a socket (the server as clients meet it: uvicorn, its HTTP parser and
+every middleware). One test per operation in the document (collected from the app itself), so a
+new route is fuzzed as soon as it exists.
 
 Each operation gets valid (positive) and invalid (negative) requests; every answer must be
 a non-5xx status the document lists for the operation, with the content type, headers and
@@ -30,19 +32,25 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.python.asgi import shutdown_lifespans
 from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
     content_type_conformance,
+    ensure_resource_availability,
+    ignored_auth,
+    missing_required_header,
     negative_data_rejection,
     positive_data_acceptance,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
+    use_after_free,
 )
 
 from openmaze.app import create_app
 from openmaze.auth import accounts
 from openmaze.db.database import Conn
 from openmaze.settings import Settings
-from tests.conftest import BACKEND, TEST_SECRET, ApiUser, _pg_admin, _pg_url_for, run_sync
+from tests.conftest import BACKEND, TEST_SECRET, ApiUser, _pg_admin, _pg_url_for, run_sync, start_server, stop_server
 
 EXAMPLES = int(os.environ.get("OPENMAZE_FUZZ_EXAMPLES", "5"))
 RANDOM = bool(os.environ.get("OPENMAZE_FUZZ_RANDOM"))  # new examples each run, not the same ones
@@ -89,6 +97,12 @@ CHECKS = [
     response_headers_conformance,
     valid_data_is_accepted,
     negative_data_rejection,
+    allow_header_conformance,
+    unsupported_method,
+    missing_required_header,
+    ignored_auth,
+    use_after_free,
+    ensure_resource_availability,
 ]
 
 
@@ -144,12 +158,26 @@ def fuzzer(fuzz_database: str) -> ApiUser:
     return user
 
 
-@pytest.fixture(scope="module")
-def fuzz_schema(fuzz_database: str, fuzzer: ApiUser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+@pytest.fixture(scope="module", params=["in-process", "live-server"])
+def fuzz_schema(
+    request: pytest.FixtureRequest, fuzz_database: str, fuzzer: ApiUser, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    data_dir = tmp_path_factory.mktemp("fuzz-data")
+    if request.param == "live-server":
+        # The same settings as below, as the server reads them: from its environment.
+        server = start_server(fuzz_database, data_dir, {"OPENMAZE_RATE_LIMIT_AUTH_FAILURES": ""})
+        try:
+            schema = schemathesis.openapi.from_url(server.url + "/openapi.json")
+            schema.config.update(base_url=server.url)
+            schema.config.generation.update(with_security_parameters=False)
+            yield schema
+        finally:
+            stop_server(server)
+        return
     settings = Settings(
         database_url=fuzz_database,
         secret_key=TEST_SECRET,
-        data_dir=tmp_path_factory.mktemp("fuzz-data"),
+        data_dir=data_dir,
         public_url="http://testserver",
         # No failed-auth limit here: nothing the fuzzer sends should be slowed down by one.
         rate_limit_auth_failures="",

@@ -25,14 +25,19 @@ def core(show: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in show.items() if k not in ("_embedded", "_links")}
 
 
+def plain(obj: dict[str, Any]) -> dict[str, Any]:
+    """A source object as stored and served: its own embeds (an episode's guests) apart."""
+    return {k: v for k, v in obj.items() if k != "_embedded"}
+
+
 def regular(show: dict[str, Any]) -> list[dict[str, Any]]:
-    episodes = [e for e in show["_embedded"]["episodes"] if e["number"] is not None]
+    episodes = [plain(e) for e in show["_embedded"]["episodes"] if e["number"] is not None]
     return sorted(episodes, key=lambda e: (e["season"], e["number"], e["id"]))
 
 
 def aired_split(show: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-    episodes = sorted(show["_embedded"]["episodes"], key=lambda e: (e["airstamp"], e["id"]))
+    episodes = sorted((plain(e) for e in show["_embedded"]["episodes"]), key=lambda e: (e["airstamp"], e["id"]))
     aired = [e for e in episodes if e["airstamp"] <= now]
     coming = [e for e in episodes if e["airstamp"] > now]
     return (aired[-1] if aired else None, coming[0] if coming else None)
@@ -224,14 +229,14 @@ def test_show_index_pages_by_id(client: TestClient, demo: list[dict[str, Any]], 
 
 def test_episode(client: TestClient, demo: list[dict[str, Any]]) -> None:
     show = demo_show(demo)
-    episode = show["_embedded"]["episodes"][0]
+    episode = plain(show["_embedded"]["episodes"][0])
     assert client.get(f"/episodes/{episode['id']}").json() == episode
     body = client.get(f"/episodes/{episode['id']}?embed=show").json()
     assert {k: v for k, v in body.items() if k != "_embedded"} == episode
     assert body["_embedded"]["show"] == {k: v for k, v in show.items() if k != "_embedded"}
     assert client.get(f"/episodes/{episode['id']}?embed[]=show").json() == body
     assert client.get(f"/episodes/{UNKNOWN_ID}").json() == NOT_FOUND
-    assert client.get(f"/episodes/{episode['id']}?embed=guestcast").status_code == 400
+    assert client.get(f"/episodes/{episode['id']}?embed=guests").status_code == 400
 
 
 def test_person(client: TestClient, demo: list[dict[str, Any]]) -> None:

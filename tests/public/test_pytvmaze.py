@@ -53,3 +53,38 @@ def test_pytvmaze_reads_shows_episodes_and_people(tvm: pytvmaze.TVMaze, demo: li
     assert pytvmaze.show_updates()[DEMO_SHOW].seconds_since_epoch == source["updated"]
     with pytest.raises(tvm_errors.IDNotFound):
         pytvmaze.show_main_info(123_456_789)
+
+
+def test_pytvmaze_reads_schedules_seasons_crew_akas_and_credits(
+    tvm: pytvmaze.TVMaze, demo: list[dict[str, Any]]
+) -> None:
+    us_networks = {s["network"]["id"] for s in demo if s["network"] and s["network"]["country"]["code"] == "US"}
+    us_episode = next(
+        e for s in demo if s["network"] and s["network"]["id"] in us_networks for e in s["_embedded"]["episodes"]
+    )
+    day = pytvmaze.get_schedule("US", us_episode["airdate"])
+    assert us_episode["id"] in [e.maze_id for e in day]
+    assert all(e.show is not None for e in day)  # each with its show
+    with pytest.raises(tvm_errors.ScheduleNotFound):
+        pytvmaze.get_schedule("US", "1900-01-01")
+    future = pytvmaze.get_full_schedule()
+    assert future and all(e.show is not None for e in future)
+
+    alternate = next(s for s in demo if s["_embedded"]["akas"] and len(s["_embedded"]["crew"]) > 1)
+    crew = pytvmaze.get_show_crew(alternate["id"])
+    assert [(c.type, c.person.name) for c in crew] == [
+        (c["type"], c["person"]["name"]) for c in alternate["_embedded"]["crew"]
+    ]
+    assert [a.name for a in pytvmaze.show_akas(alternate["id"])] == [a["name"] for a in alternate["_embedded"]["akas"]]
+    seasons = pytvmaze.show_seasons(alternate["id"])
+    first = alternate["_embedded"]["seasons"][0]
+    assert seasons[1].id == first["id"]
+    assert pytvmaze.season_by_id(first["id"]).episode_order == first["episodeOrder"]
+
+    person_id = crew[0].person.id
+    credits = pytvmaze.person_crew_credits(person_id, embed="show")
+    assert alternate["id"] in [c.show.id for c in credits]
+    cast_person = alternate["_embedded"]["cast"][0]["person"]["id"]
+    cast = pytvmaze.person_cast_credits(cast_person, embed="show")
+    assert alternate["id"] in [c.show.id for c in cast]
+    assert pytvmaze.person_main_info(cast_person, embed="castcredits").name

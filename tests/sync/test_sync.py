@@ -28,6 +28,10 @@ from tests.sync.conftest import UPSTREAM_IDS, FakeUpstream
 LIMIT, WINDOW = 5, 1.0
 
 
+# The show with its embeds, its episodes with specials, its akas, its alternate lists.
+REQUESTS_PER_SHOW = 4
+
+
 def fast_upstream(url: str, **overrides: Any) -> Upstream:
     options: dict[str, Any] = {"limit": LIMIT, "window": WINDOW, "backoff_base": 0.1, "max_attempts": 3}
     options.update(overrides)
@@ -87,8 +91,10 @@ def test_full_mirror_then_incremental_fetches_only_the_changed_show(database_url
     assert report.fetched == [2]
     assert upstream.targets() == [
         "/updates/shows?since=day",
-        "/shows/2?embed%5B%5D=cast&embed%5B%5D=seasons",
+        "/shows/2?embed%5B%5D=cast&embed%5B%5D=crew&embed%5B%5D=seasons&embed%5B%5D=images",
         "/shows/2/episodes?specials=1",
+        "/shows/2/akas",
+        "/shows/2/alternatelists",  # this upstream has none: a 404
     ]
     assert query(database_url, "SELECT name, search_name FROM shows WHERE id = 2") == [
         ("A Renamed Show", "a renamed show")
@@ -221,10 +227,7 @@ def test_only_one_sync_runs_at_a_time(database_url: str, upstream: FakeUpstream)
 
     run_with_database(database_url, go)
     assert [t.split("?")[0] for t in upstream.targets()] == [
-        "/shows/2",
-        "/shows/2/episodes",
-        "/shows/1",
-        "/shows/1/episodes",
+        f"/shows/{i}{part}" for i in (2, 1) for part in ("", "/episodes", "/akas", "/alternatelists")
     ]
 
 
@@ -277,7 +280,7 @@ def test_serve_runs_the_sync_on_a_schedule_in_one_worker_only(
         # Both workers run the timer; the lock let only one of them mirror the catalog.
         fetched = [r.path for r in upstream.requests if r.path.startswith("/shows/")]
         assert sorted(fetched) == sorted(set(fetched))
-        assert len(fetched) == 2 * len(UPSTREAM_IDS)
+        assert len(fetched) == REQUESTS_PER_SHOW * len(UPSTREAM_IDS)
     finally:
         stop_server(server)
 

@@ -1,6 +1,7 @@
 """The demo catalog: synthetic, deterministic, in TVmaze's public shape.
 
-About 50 shows with ~2,000 episodes (specials included), networks, web channels, people and
+About 50 shows with ~2,000 episodes (specials included), seasons, networks, web channels,
+people, cast and crew, characters, akas, images, alternate lists, guest cast and crew, and
 external ids. Every name is made up. A few running shows (`CURRENT_SHOWS` of them) are moved
 in time so that their latest season airs around the day the catalog is made (some episodes
 recent, some upcoming), so a first run has something for up next, the calendar and the iCal
@@ -20,6 +21,10 @@ EPISODE_BASE = 9_000_000
 PERSON_BASE = 900_000
 NETWORK_BASE = 9_000
 WEBCHANNEL_BASE = 9_500
+SEASON_BASE = 900_000  # a show's season s: SEASON_BASE + 10 * n + s (at most 7 seasons)
+IMAGE_BASE = 9_000_000
+GUEST_CHARACTER_BASE = 95_000_000  # a guest character per episode (cast: 10 * show id + i)
+ALTERNATE_BASE = 90_000
 
 _ADJ = [
     "Silent",
@@ -177,7 +182,7 @@ def demo_shows(count: int = 50, seed: int = 2026, today: dt.date | None = None) 
         cast = [
             {
                 "person": p,
-                "character": {"id": show_id * 10 + i, "name": f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"},
+                "character": _character(show_id * 10 + i, f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"),
                 "self": False,
                 "voice": False,
             }
@@ -217,7 +222,123 @@ def demo_shows(count: int = 50, seed: int = 2026, today: dt.date | None = None) 
         )
     # After every random draw, so the rest of the catalog does not depend on the day.
     _move_to(shows, today or dt.datetime.now(dt.UTC).date())
+    # From a generator of their own, so adding them left the rest of the catalog as it was.
+    extra = random.Random(seed + 1)
+    for n, show in enumerate(shows):
+        _add_extras(extra, n, show, people)
     return shows
+
+
+def _character(character_id: int, name: str) -> dict[str, Any]:
+    return {
+        "id": character_id,
+        "url": f"{_HOST}/characters/{character_id}",
+        "name": name,
+        "image": None,
+        "_links": {"self": {"href": f"{_HOST}/characters/{character_id}"}},
+    }
+
+
+def _add_extras(rng: random.Random, n: int, show: dict[str, Any], people: list[dict[str, Any]]) -> None:
+    """Seasons (with ids of their own), crew, akas, images, alternate lists and guests."""
+    show_id, embedded = show["id"], show["_embedded"]
+    episodes = embedded["episodes"]
+    embedded["seasons"] = []
+    for season in sorted({e["season"] for e in episodes}):
+        in_season = [e for e in episodes if e["season"] == season]
+        season_id = SEASON_BASE + 10 * n + season
+        embedded["seasons"].append(
+            {
+                "id": season_id,
+                "url": f"{_HOST}/seasons/{season_id}",
+                "number": season,
+                "name": "",
+                "episodeOrder": sum(1 for e in in_season if e["number"] is not None),
+                "premiereDate": min(e["airdate"] for e in in_season),
+                "endDate": max(e["airdate"] for e in in_season),
+                "network": show["network"],
+                "webChannel": show["webChannel"],
+                "image": None,
+                "summary": None,
+                "_links": {"self": {"href": f"{_HOST}/seasons/{season_id}"}},
+            }
+        )
+    embedded["crew"] = [
+        {"type": kind, "person": person}
+        for kind, person in zip(
+            ["Creator", "Executive Producer", "Composer"], rng.sample(people, rng.randint(1, 3)), strict=False
+        )
+    ]
+    country = _COUNTRIES[n % len(_COUNTRIES)]
+    embedded["akas"] = [] if n % 3 == 0 else [{"name": f"{show['name']} ({country['code']})", "country": country}]
+    embedded["images"] = [
+        {
+            "id": IMAGE_BASE + 10 * n + i,
+            "type": kind,
+            "main": i == 0,
+            "resolutions": {
+                size: {"url": f"{_HOST}/images/{show_id}/{kind}-{size}.jpg", "width": width, "height": width * 3 // 2}
+                for size, width in (("original", 680), ("medium", 210))
+            },
+        }
+        for i, kind in enumerate(["poster", "background"][: 1 + n % 2])
+    ]
+    if n % 5 == 1:
+        list_id = ALTERNATE_BASE + n
+        regular = [e for e in episodes if e["number"] is not None]
+        embedded["alternatelists"] = [
+            {
+                "id": list_id,
+                "url": f"{_HOST}/alternatelists/{list_id}",
+                "dvd_release": True,
+                "verbatim_order": False,
+                "country_premiere": False,
+                "streaming_premiere": False,
+                "broadcast_premiere": False,
+                "language_premiere": False,
+                "language": None,
+                "network": None,
+                "webChannel": None,
+                "_links": {
+                    "self": {"href": f"{_HOST}/alternatelists/{list_id}"},
+                    "show": {"href": f"{_HOST}/shows/{show_id}", "name": show["name"]},
+                },
+                "_embedded": {
+                    "alternateepisodes": [
+                        {
+                            "id": list_id * 100 + i + 1,
+                            "url": f"{_HOST}/alternateepisodes/{list_id * 100 + i + 1}",
+                            "season": 1,
+                            "number": i + 1,
+                            "_links": {
+                                "self": {"href": f"{_HOST}/alternateepisodes/{list_id * 100 + i + 1}"},
+                                "alternatelist": {"href": f"{_HOST}/alternatelists/{list_id}"},
+                                "episodes": [{"href": f"{_HOST}/episodes/{e['id']}"}],
+                            },
+                        }
+                        # The first season's episodes, in reverse: a DVD order of its own.
+                        for i, e in enumerate(reversed([e for e in regular if e["season"] == 1]))
+                    ]
+                },
+            }
+        ]
+    for i, episode in enumerate(episodes):
+        if i % 4 != 1:
+            continue
+        guests = rng.sample(people, 2)
+        episode["_embedded"] = {
+            "guestcast": [
+                {
+                    "person": guests[0],
+                    "character": _character(
+                        GUEST_CHARACTER_BASE + episode["id"] - EPISODE_BASE, f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
+                    ),
+                    "self": False,
+                    "voice": False,
+                }
+            ],
+            "guestcrew": [{"guestCrewType": rng.choice(["Director", "Writer"]), "person": guests[1]}],
+        }
 
 
 def _move_to(shows: list[dict[str, Any]], today: dt.date) -> None:

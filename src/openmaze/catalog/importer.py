@@ -2,6 +2,11 @@
 
 A file holds one show, or an array of shows, as `GET /shows/:id?embed[]=episodes&embed[]=cast`
 returns them. Every field the source gave is kept (the object is stored as its JSON text).
+Besides `episodes` and `cast`, a show may embed everything TVmaze embeds on a show (`seasons`,
+`crew`, `akas`, `images`), its `alternatelists` (each with its `alternateepisodes` embedded),
+and an episode its `guestcast` and `guestcrew`, as `/episodes/:id?embed[]=guestcast` gives them.
+A season whose id is null (one another openmaze derived from the episodes) is left out: this
+catalog derives it again.
 Re-importing updates in place. Each file is validated completely before anything is
 written, then written in one transaction: a malformed file changes nothing, and the
 error names the file and the JSON path of the problem.
@@ -45,6 +50,13 @@ class CatalogBatch:
     cast: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # show id -> credits
     networks: dict[int, dict[str, Any]] = field(default_factory=dict)
     webchannels: dict[int, dict[str, Any]] = field(default_factory=dict)
+    crew: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # show id -> credits
+    lists: list[dict[str, Any]] = field(default_factory=list)  # show_lists rows (akas, images)
+    characters: dict[int, dict[str, Any]] = field(default_factory=dict)
+    guest_cast: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # episode id -> credits
+    guest_crew: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    alternate_lists: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # show id -> lists
+    alternate_episodes: list[dict[str, Any]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -59,6 +71,12 @@ class CatalogBatch:
 
 def _dumps(obj: Any) -> str:
     return orjson.dumps(obj).decode()
+
+
+def _country_code(channel: dict[str, Any]) -> str | None:
+    country = channel.get("country")
+    code = country.get("code") if isinstance(country, dict) else None
+    return code if isinstance(code, str) and 0 < len(code) <= 8 else None
 
 
 def _require_id(obj: Any, source: str, path: str) -> int:
@@ -82,14 +100,88 @@ def _opt_int(value: Any) -> int | None:
     return integer(value)
 
 
+def _array(embedded: dict[str, Any], key: str, source: str, path: str) -> list[Any] | None:
+    value = embedded.get(key)
+    if value is not None and not isinstance(value, list):
+        raise CatalogError(source, f"{path}._embedded.{key}", "expected an array")
+    return value
+
+
+def _embedded_of(obj: dict[str, Any], source: str, path: str) -> dict[str, Any]:
+    embedded = obj.get("_embedded")
+    if embedded is not None and not isinstance(embedded, dict):
+        raise CatalogError(source, f"{path}._embedded", "expected an object")
+    return embedded or {}
+
+
+def _credits(
+    batch: CatalogBatch, items: list[Any], owner: str, owner_id: int, source: str, path: str
+) -> list[dict[str, Any]]:
+    """Credits (`{"person": {...}, ...the credit's own fields}`) as rows: the person goes to
+    `people`, a character (cast credits) to `characters`, the rest is the row's data."""
+    rows = []
+    for i, credit in enumerate(items):
+        c_path = f"{path}[{i}]"
+        if not isinstance(credit, dict):
+            raise CatalogError(source, c_path, "expected an object")
+        person: dict[str, Any] = credit.get("person")  # type: ignore[assignment]
+        person_id = _require_id(person, source, f"{c_path}.person")
+        _require_str(person, "name", source, f"{c_path}.person")
+        batch.people[person_id] = person
+        character = credit.get("character")
+        if character is not None:
+            batch.characters[_require_id(character, source, f"{c_path}.character")] = character
+        rows.append(
+            {
+                owner: owner_id,
+                "position": i,
+                "person_id": person_id,
+                "data": _dumps({k: v for k, v in credit.items() if k != "person"}),
+            }
+        )
+    return rows
+
+
+def _linked_id(links: Any, *names: str) -> int | None:
+    """The id at the end of `_links.<name>.href` (or of the first link of a list of them)."""
+    if not isinstance(links, dict):
+        return None
+    for name in names:
+        link = links.get(name)
+        if isinstance(link, list):
+            link = link[0] if link else None
+        if isinstance(link, dict) and isinstance(link.get("href"), str):
+            return ID.value(link["href"].rstrip("/").rsplit("/", 1)[-1])
+    return None
+
+
+def _add_alternate_lists(batch: CatalogBatch, show_id: int, items: list[Any], source: str, path: str) -> None:
+    lists = []
+    for i, alternate in enumerate(items):
+        a_path = f"{path}._embedded.alternatelists[{i}]"
+        list_id = _require_id(alternate, source, a_path)
+        inner = _embedded_of(alternate, source, a_path)
+        for j, episode in enumerate(_array(inner, "alternateepisodes", source, a_path) or []):
+            e_path = f"{a_path}._embedded.alternateepisodes[{j}]"
+            batch.alternate_episodes.append(
+                {
+                    "id": _require_id(episode, source, e_path),
+                    "list_id": list_id,
+                    "position": j,
+                    "episode_id": _linked_id(episode.get("_links"), "episode", "episodes"),
+                    "data": _dumps({k: v for k, v in episode.items() if k != "_embedded"}),
+                }
+            )
+        core = {k: v for k, v in alternate.items() if k != "_embedded"}
+        lists.append({"id": list_id, "show_id": show_id, "data": _dumps(core)})
+    batch.alternate_lists[show_id] = lists
+
+
 def add_show(batch: CatalogBatch, show: Any, source: str, path: str) -> None:
     """Validate one TVmaze show object (with optional embeds) and add its rows to `batch`."""
     show_id = _require_id(show, source, path)
     name = _require_str(show, "name", source, path)
-    embedded = show.get("_embedded")
-    if embedded is not None and not isinstance(embedded, dict):
-        raise CatalogError(source, f"{path}._embedded", "expected an object")
-    embedded = embedded or {}
+    embedded = _embedded_of(show, source, path)
 
     channel_ids: dict[str, int | None] = {}
     for key, target in (("network", batch.networks), ("webChannel", batch.webchannels)):
@@ -108,6 +200,15 @@ def add_show(batch: CatalogBatch, show: Any, source: str, path: str) -> None:
     externals = externals or {}
 
     core = {k: v for k, v in show.items() if k != "_embedded"}
+    links = core.get("_links")
+    dated = isinstance(embedded.get("episodes"), list) and any(
+        isinstance(e, dict) and isinstance(e.get("airstamp"), str) for e in embedded["episodes"]
+    )
+    if dated and isinstance(links, dict):
+        # The previous and next episode move with the clock: with the episodes here, they are
+        # worked out when served, and a stored copy would only go stale (and differ from the
+        # source's stored object, where it served them worked out too).
+        core["_links"] = {k: v for k, v in links.items() if k not in ("previousepisode", "nextepisode")}
     batch.shows.append(
         {
             "id": show_id,
@@ -125,10 +226,8 @@ def add_show(batch: CatalogBatch, show: Any, source: str, path: str) -> None:
         }
     )
 
-    episodes = embedded.get("episodes")
+    episodes = _array(embedded, "episodes", source, path)
     if episodes is not None:
-        if not isinstance(episodes, list):
-            raise CatalogError(source, f"{path}._embedded.episodes", "expected an array")
         for i, ep in enumerate(episodes):
             ep_path = f"{path}._embedded.episodes[{i}]"
             ep_id = _require_id(ep, source, ep_path)
@@ -147,16 +246,23 @@ def add_show(batch: CatalogBatch, show: Any, source: str, path: str) -> None:
                     "airdate": airdate,
                     "airstamp": ep.get("airstamp") if isinstance(ep.get("airstamp"), str) else None,
                     "type": ep.get("type") if isinstance(ep.get("type"), str) else None,
-                    "data": _dumps(ep),
+                    "data": _dumps({k: v for k, v in ep.items() if k != "_embedded"}),
                 }
             )
+            ep_embedded = _embedded_of(ep, source, ep_path)
+            for key, guest_rows in (("guestcast", batch.guest_cast), ("guestcrew", batch.guest_crew)):
+                guests = _array(ep_embedded, key, source, ep_path)
+                if guests is not None:
+                    guest_rows[ep_id] = _credits(
+                        batch, guests, "episode_id", ep_id, source, f"{ep_path}._embedded.{key}"
+                    )
 
-    seasons = embedded.get("seasons")
+    seasons = _array(embedded, "seasons", source, path)
     if seasons is not None:
-        if not isinstance(seasons, list):
-            raise CatalogError(source, f"{path}._embedded.seasons", "expected an array")
         for i, season in enumerate(seasons):
             s_path = f"{path}._embedded.seasons[{i}]"
+            if isinstance(season, dict) and season.get("id") is None:
+                continue  # derived by another openmaze from its episodes: derived here too
             season_id = _require_id(season, source, s_path)
             if season.get("number") is not None and _opt_int(season.get("number")) is None:
                 raise CatalogError(source, f"{s_path}.number", "expected an integer or null")
@@ -164,30 +270,23 @@ def add_show(batch: CatalogBatch, show: Any, source: str, path: str) -> None:
                 {"id": season_id, "show_id": show_id, "number": _opt_int(season.get("number")), "data": _dumps(season)}
             )
 
-    cast = embedded.get("cast")
-    if cast is not None:
-        if not isinstance(cast, list):
-            raise CatalogError(source, f"{path}._embedded.cast", "expected an array")
-        credits = []
-        for i, credit in enumerate(cast):
-            c_path = f"{path}._embedded.cast[{i}]"
-            if not isinstance(credit, dict):
-                raise CatalogError(source, c_path, "expected an object")
-            person: dict[str, Any] = credit.get("person")  # type: ignore[assignment]
-            person_id = _require_id(person, source, f"{c_path}.person")
-            _require_str(person, "name", source, f"{c_path}.person")
-            batch.people[person_id] = person
-            credits.append(
-                {
-                    "show_id": show_id,
-                    "position": i,
-                    "person_id": person_id,
-                    "data": _dumps({k: v for k, v in credit.items() if k != "person"}),
-                }
-            )
-        batch.cast[show_id] = credits
+    for key, credit_rows in (("cast", batch.cast), ("crew", batch.crew)):
+        credits = _array(embedded, key, source, path)
+        if credits is not None:
+            credit_rows[show_id] = _credits(batch, credits, "show_id", show_id, source, f"{path}._embedded.{key}")
+
+    for kind in SHOW_LISTS:
+        items = _array(embedded, kind, source, path)
+        if items is not None:
+            batch.lists.append({"show_id": show_id, "kind": kind, "data": _dumps(items)})
+
+    alternates = _array(embedded, "alternatelists", source, path)
+    if alternates is not None:
+        _add_alternate_lists(batch, show_id, alternates, source, path)
 
 
+# Lists a show carries whole (table show_lists), each served as given.
+SHOW_LISTS = ("akas", "images")
 CHUNK_SHOWS = 100  # shows written per batch of statements (progress advances per chunk)
 
 
@@ -228,18 +327,18 @@ async def write_batch(conn: Conn, batch: CatalogBatch, synced_at: int | None = N
     """Upsert everything in `batch`. Call inside a transaction."""
 
     def named(rows: Iterable[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
-        return [{"id": i, "name": str(o.get("name", "")), "data": _dumps(o)} for i, o in rows]
+        return [
+            {"id": i, "name": str(o.get("name", "")), "data": _dumps(o), "country_code": _country_code(o)}
+            for i, o in rows
+        ]
 
-    await conn.execute_many(
-        "INSERT INTO networks (id, name, data) VALUES (:id, :name, :data) "
-        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, data = excluded.data",
-        named(batch.networks.items()),
-    )
-    await conn.execute_many(
-        "INSERT INTO webchannels (id, name, data) VALUES (:id, :name, :data) "
-        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, data = excluded.data",
-        named(batch.webchannels.items()),
-    )
+    for table, channels in (("networks", batch.networks), ("webchannels", batch.webchannels)):
+        await conn.execute_many(
+            f"INSERT INTO {table} (id, name, data, country_code) VALUES (:id, :name, :data, :country_code) "
+            "ON CONFLICT (id) DO UPDATE SET name = excluded.name, data = excluded.data, "
+            "country_code = excluded.country_code",
+            named(channels.items()),
+        )
     await conn.execute_many(
         "INSERT INTO shows (id, name, search_name, thetvdb_id, imdb_id, tvrage_id, network_id, webchannel_id, "
         "updated, weight, data, missing_upstream, synced_at) VALUES (:id, :name, :search_name, :thetvdb_id, "
@@ -278,11 +377,44 @@ async def write_batch(conn: Conn, batch: CatalogBatch, synced_at: int | None = N
             for pid, p in batch.people.items()
         ],
     )
-    # A show's cast is replaced as a whole: credits have no ids of their own.
-    await conn.execute_many("DELETE FROM show_cast WHERE show_id = :id", [{"id": sid} for sid in batch.cast])
     await conn.execute_many(
-        "INSERT INTO show_cast (show_id, position, person_id, data) VALUES (:show_id, :position, :person_id, :data)",
-        [credit for credits in batch.cast.values() for credit in credits],
+        "INSERT INTO characters (id, data) VALUES (:id, :data) ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+        [{"id": cid, "data": _dumps(c)} for cid, c in batch.characters.items()],
+    )
+    # Credits are replaced as a whole per show or episode: they have no ids of their own.
+    for table, owner, credits in (
+        ("show_cast", "show_id", batch.cast),
+        ("show_crew", "show_id", batch.crew),
+        ("episode_guest_cast", "episode_id", batch.guest_cast),
+        ("episode_guest_crew", "episode_id", batch.guest_crew),
+    ):
+        await conn.execute_many(f"DELETE FROM {table} WHERE {owner} = :id", [{"id": i} for i in credits])
+        await conn.execute_many(
+            f"INSERT INTO {table} ({owner}, position, person_id, data) VALUES (:{owner}, :position, :person_id, :data)",
+            [row for rows in credits.values() for row in rows],
+        )
+    await conn.execute_many(
+        "INSERT INTO show_lists (show_id, kind, data) VALUES (:show_id, :kind, :data) "
+        "ON CONFLICT (show_id, kind) DO UPDATE SET data = excluded.data",
+        batch.lists,
+    )
+    # A show's alternate lists are replaced as a whole too (their episodes with them).
+    owners = [{"id": sid} for sid in batch.alternate_lists]
+    await conn.execute_many(
+        "DELETE FROM alternate_episodes WHERE list_id IN (SELECT id FROM alternate_lists WHERE show_id = :id)", owners
+    )
+    await conn.execute_many("DELETE FROM alternate_lists WHERE show_id = :id", owners)
+    await conn.execute_many(
+        "INSERT INTO alternate_lists (id, show_id, data) VALUES (:id, :show_id, :data) "
+        "ON CONFLICT (id) DO UPDATE SET show_id = excluded.show_id, data = excluded.data",
+        [row for rows in batch.alternate_lists.values() for row in rows],
+    )
+    await conn.execute_many(
+        "INSERT INTO alternate_episodes (id, list_id, position, episode_id, data) "
+        "VALUES (:id, :list_id, :position, :episode_id, :data) ON CONFLICT (id) DO UPDATE SET "
+        "list_id = excluded.list_id, position = excluded.position, episode_id = excluded.episode_id, "
+        "data = excluded.data",
+        batch.alternate_episodes,
     )
 
 

@@ -25,7 +25,7 @@ async def run_on_schedule(db: Database, settings: Settings, first_delay: float =
     while True:
         try:
             async with Upstream(settings.sync_upstream) as upstream:
-                report = await sync_catalog(db, upstream, settings.sync_scope)
+                report = await sync_catalog(db, upstream, settings.sync_scope, guests=settings.sync_guests)
             log.info("scheduled catalog sync (%s): %s", settings.sync_scope, report.summary())
         except SyncBusy:
             log.info("scheduled catalog sync skipped: another sync is running")

@@ -1,5 +1,9 @@
-"""Mirroring shows (with episodes, specials, seasons, cast and people) from a
-TVmaze-compatible upstream, written through the catalog importer.
+"""Mirroring shows from a TVmaze-compatible upstream, written through the catalog importer:
+each show with its seasons, cast, crew and images (the show's embeds TVmaze offers, one
+request), its episodes with specials and its akas (a request each), its alternate lists (a
+request for the lists and one per list; an upstream without them answers 404: none),
+and, with `guests` on, each episode's guest cast and crew (a request per episode, so off
+unless asked for).
 
 Scopes:
 - `shows`: the given ids, fetched whatever their state.
@@ -42,6 +46,9 @@ from openmaze.db.database import Conn, Database, in_list, list_param
 log = logging.getLogger("openmaze.sync")
 
 Scope = Literal["shows", "all", "local", "followed"]
+# What the show's own request carries (the episodes embed would leave the specials out).
+SHOW_EMBEDS = ("cast", "crew", "seasons", "images")
+GUEST_EMBEDS = [("embed[]", "guestcast"), ("embed[]", "guestcrew")]
 PAGE_SIZE = 250
 LOCK_KEY = "sync.lock"
 LOCK_TTL = 15 * 60
@@ -167,8 +174,11 @@ class _Run:
     import fetches (`fetch_shows`), which need no lock: every show is written whole in its
     own transaction, so a concurrent sync writing the same show changes nothing."""
 
-    def __init__(self, db: Database, upstream: Upstream, reporter: Reporter, lock: str | None) -> None:
+    def __init__(
+        self, db: Database, upstream: Upstream, reporter: Reporter, lock: str | None, guests: bool = False
+    ) -> None:
         self.db = db
+        self.guests = guests
         self.upstream = upstream
         self.reporter = reporter
         self.lock = lock
@@ -176,7 +186,7 @@ class _Run:
 
     async def fetch_and_store(self, show_id: int) -> None:
         """One show, complete, in one transaction; a 404 flags it."""
-        show = await self.upstream.get_json(f"/shows/{show_id}", [("embed[]", "cast"), ("embed[]", "seasons")])
+        show = await self.upstream.get_json(f"/shows/{show_id}", [("embed[]", e) for e in SHOW_EMBEDS])
         episodes = None
         if show is not None:
             # The episodes embed leaves specials out; the list endpoint can include them.
@@ -184,12 +194,31 @@ class _Run:
         if show is None or episodes is None:
             await self.flag_missing([show_id])
             return
-        if not isinstance(show, dict):
+        akas = await self.upstream.get_json(f"/shows/{show_id}/akas")
+        alternates = await self.upstream.get_json(f"/shows/{show_id}/alternatelists") or []
+        if not isinstance(show, dict) or not isinstance(episodes, list) or not isinstance(alternates, list):
             self.report.failed.append(show_id)
-            log.error("upstream show %s is not an object; skipped", show_id)
+            log.error("upstream show %s is not an object with lists of episodes and alternate lists; skipped", show_id)
             return
+        for alternate in alternates:
+            list_id = ID.value(alternate.get("id")) if isinstance(alternate, dict) else None
+            if list_id is not None:
+                items = await self.upstream.get_json(f"/alternatelists/{list_id}/alternateepisodes")
+                alternate["_embedded"] = {"alternateepisodes": items if items is not None else []}
+        if self.guests:
+            for episode in episodes:
+                episode_id = ID.value(episode.get("id")) if isinstance(episode, dict) else None
+                if episode_id is not None:
+                    guests = await self.upstream.get_json(f"/episodes/{episode_id}", GUEST_EMBEDS)
+                    if isinstance(guests, dict) and isinstance(guests.get("_embedded"), dict):
+                        episode["_embedded"] = guests["_embedded"]
         embedded = show.get("_embedded")
-        show["_embedded"] = {**(embedded if isinstance(embedded, dict) else {}), "episodes": episodes}
+        show["_embedded"] = {
+            **(embedded if isinstance(embedded, dict) else {}),
+            "episodes": episodes,
+            "alternatelists": alternates,
+            **({"akas": akas} if akas is not None else {}),
+        }
         try:
             batch = parse_document(show, f"{self.upstream.base_url}/shows/{show_id}")
         except CatalogError as exc:
@@ -345,11 +374,12 @@ async def sync_catalog(
     show_ids: Iterable[int] = (),
     reporter: Reporter | None = None,
     force: bool = False,
+    guests: bool = False,
 ) -> SyncReport:
     """Run one sync; raises SyncBusy if another holds the lock, UpstreamError if the
     upstream keeps failing (everything written before that stays written)."""
     lock = await claim_lock(db, uuid.uuid4().hex, force)
-    run = _Run(db, upstream, reporter or _Silent(), lock)
+    run = _Run(db, upstream, reporter or _Silent(), lock, guests)
     try:
         if scope == "shows":
             await run.explicit(list(show_ids))

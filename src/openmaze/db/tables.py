@@ -141,6 +141,8 @@ networks = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("name", String(255), nullable=False),
     Column("data", Text, nullable=False),
+    # `country.code` of the object ("US"), copied out so the schedules filter by it in SQL.
+    Column("country_code", String(8), nullable=True),
 )
 
 webchannels = Table(
@@ -149,6 +151,8 @@ webchannels = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("name", String(255), nullable=False),
     Column("data", Text, nullable=False),
+    # NULL: a global channel (TVmaze's `country: null`), in every web schedule.
+    Column("country_code", String(8), nullable=True),
 )
 
 shows = Table(
@@ -184,6 +188,8 @@ episodes = Table(
     Column("data", Text, nullable=False),
     Index("ix_episodes_show_season_number", "show_id", "season", "number"),
     Index("ix_episodes_show_airdate", "show_id", "airdate"),
+    # The schedules read one day, or every day from today on, across all shows.
+    Index("ix_episodes_airdate", "airdate"),
 )
 
 seasons = Table(
@@ -215,6 +221,72 @@ show_cast = Table(
     Column("person_id", Integer, ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
     # The cast-credit object minus its person: {"character": ..., "self": ..., "voice": ...}
     Column("data", Text, nullable=False),
+)
+
+show_crew = Table(
+    "show_crew",
+    metadata,
+    Column("show_id", Integer, ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("person_id", Integer, ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
+    # The crew-credit object minus its person: {"type": "Creator"}
+    Column("data", Text, nullable=False),
+)
+
+show_lists = Table(
+    "show_lists",
+    metadata,
+    # Lists a show carries whole, as the source gave them: "akas", "images".
+    Column("show_id", Integer, ForeignKey("shows.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("data", Text, nullable=False),
+)
+
+characters = Table(
+    "characters",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("data", Text, nullable=False),
+)
+
+episode_guest_cast = Table(
+    "episode_guest_cast",
+    metadata,
+    Column("episode_id", Integer, ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("person_id", Integer, ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
+    # The credit minus its person: {"character": ..., "self": ..., "voice": ...}
+    Column("data", Text, nullable=False),
+)
+
+episode_guest_crew = Table(
+    "episode_guest_crew",
+    metadata,
+    Column("episode_id", Integer, ForeignKey("episodes.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("person_id", Integer, ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
+    # The credit minus its person: {"guestCrewType": "Director"}
+    Column("data", Text, nullable=False),
+)
+
+alternate_lists = Table(
+    "alternate_lists",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("show_id", Integer, ForeignKey("shows.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("data", Text, nullable=False),
+)
+
+alternate_episodes = Table(
+    "alternate_episodes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("list_id", Integer, ForeignKey("alternate_lists.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    # The regular episode it stands for (from its `_links.episode`), for `embed=episodes`.
+    Column("episode_id", Integer, nullable=True),
+    Column("data", Text, nullable=False),
+    Index("ix_alternate_episodes_list_position", "list_id", "position"),
 )
 
 sync_state = Table(

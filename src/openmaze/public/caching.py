@@ -4,11 +4,12 @@ conditional GETs, CORS, and the optional per-address rate limit."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 from fastapi import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from openmaze.core.ratelimit import client_address
 from openmaze.core.schemas import Error
@@ -53,6 +54,17 @@ def public_json(request: Request, content: Any) -> Response:
     if condition is not None and _matches(condition, headers["ETag"]):
         return Response(status_code=304, headers=headers)
     return Response(body, status_code=200, media_type="application/json", headers=headers)
+
+
+def public_stream(request: Request, etag: str, chunks: AsyncIterator[bytes]) -> Response:
+    """A streamed 200 with Cache-Control and an ETag computed before the body (so the body
+    is never held whole); a 304 when the client's If-None-Match names it."""
+    headers = cache_headers(request)
+    headers["ETag"] = etag
+    condition = request.headers.get("if-none-match")
+    if condition is not None and _matches(condition, etag.removeprefix("W/")):
+        return Response(status_code=304, headers=headers)
+    return StreamingResponse(chunks, status_code=200, media_type="application/json", headers=headers)
 
 
 async def public_rate_limit(request: Request) -> None:

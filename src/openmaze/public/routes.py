@@ -25,8 +25,8 @@ from openmaze.core.fields import (
     query_doc,
 )
 from openmaze.core.services import services
-from openmaze.public import service
-from openmaze.public.caching import PUBLIC_ERRORS, cache_headers, public_json, public_rate_limit
+from openmaze.public import people, schedules, service
+from openmaze.public.caching import PUBLIC_ERRORS, cache_headers, public_json, public_rate_limit, public_stream
 from openmaze.public.search import SINGLE_THRESHOLD, SearchTable, search
 
 router = APIRouter(
@@ -40,6 +40,11 @@ router = APIRouter(
 ShowId = Annotated[int, ID.path(description="TVmaze show id")]
 EpisodeId = Annotated[int, ID.path(description="TVmaze episode id")]
 PersonId = Annotated[int, ID.path(description="TVmaze person id")]
+SeasonId = Annotated[int, ID.path(description="TVmaze season id")]
+AlternateListId = Annotated[int, ID.path(description="TVmaze alternate list id")]
+CharacterId = Annotated[int, ID.path(description="TVmaze character id")]
+NetworkId = Annotated[int, ID.path(description="TVmaze network id")]
+WebChannelId = Annotated[int, ID.path(description="TVmaze web channel id")]
 # Statuses a route answers beyond those `openmaze.core.openapi` derives from its signature; the
 # fuzz test (tests/hardening/test_fuzz.py) holds every route to its listed statuses.
 MISSING_Q: dict[int | str, dict[str, Any]] = {400: {"description": "Missing required parameters: q"}}
@@ -53,6 +58,55 @@ EpisodeEmbed = Annotated[str | None, Query(json_schema_extra=service.EPISODE_EMB
 EpisodeEmbedList = Annotated[
     list[str],
     Query(alias="embed[]", description=_LIST_DOC, json_schema_extra={"items": service.EPISODE_EMBEDS.schema()}),
+]
+
+SeasonEmbed = Annotated[str | None, Query(json_schema_extra=service.SEASON_EMBEDS.schema())]
+SeasonEmbedList = Annotated[
+    list[str],
+    Query(alias="embed[]", description=_LIST_DOC, json_schema_extra={"items": service.SEASON_EMBEDS.schema()}),
+]
+AlternateListEmbed = Annotated[str | None, Query(json_schema_extra=service.ALTERNATE_LIST_EMBEDS.schema())]
+AlternateListEmbedList = Annotated[
+    list[str],
+    Query(alias="embed[]", description=_LIST_DOC, json_schema_extra={"items": service.ALTERNATE_LIST_EMBEDS.schema()}),
+]
+AlternateEpisodeEmbed = Annotated[str | None, Query(json_schema_extra=service.ALTERNATE_EPISODE_EMBEDS.schema())]
+AlternateEpisodeEmbedList = Annotated[
+    list[str],
+    Query(
+        alias="embed[]", description=_LIST_DOC, json_schema_extra={"items": service.ALTERNATE_EPISODE_EMBEDS.schema()}
+    ),
+]
+PersonEmbed = Annotated[str | None, Query(json_schema_extra=people.PERSON_EMBEDS.schema())]
+PersonEmbedList = Annotated[
+    list[str], Query(alias="embed[]", description=_LIST_DOC, json_schema_extra={"items": people.PERSON_EMBEDS.schema()})
+]
+CastCreditEmbed = Annotated[str | None, Query(json_schema_extra=people.CREDIT_EMBEDS["castcredits"].schema())]
+CastCreditEmbedList = Annotated[
+    list[str],
+    Query(
+        alias="embed[]",
+        description=_LIST_DOC,
+        json_schema_extra={"items": people.CREDIT_EMBEDS["castcredits"].schema()},
+    ),
+]
+CrewCreditEmbed = Annotated[str | None, Query(json_schema_extra=people.CREDIT_EMBEDS["crewcredits"].schema())]
+CrewCreditEmbedList = Annotated[
+    list[str],
+    Query(
+        alias="embed[]",
+        description=_LIST_DOC,
+        json_schema_extra={"items": people.CREDIT_EMBEDS["crewcredits"].schema()},
+    ),
+]
+GuestCreditEmbed = Annotated[str | None, Query(json_schema_extra=people.CREDIT_EMBEDS["guestcastcredits"].schema())]
+GuestCreditEmbedList = Annotated[
+    list[str],
+    Query(
+        alias="embed[]",
+        description=_LIST_DOC,
+        json_schema_extra={"items": people.CREDIT_EMBEDS["guestcastcredits"].schema()},
+    ),
 ]
 # Read by hand: a missing `q` is TVmaze's 400 "Missing required parameters: q", not a 422.
 SEARCH = QueryParam("q", AnyText(), "What to look for (case, accents and punctuation ignored)", required=True)
@@ -78,7 +132,10 @@ async def _search(request: Request, table: SearchTable, key: str) -> Response:
     return public_json(request, [{"score": h.score, key: h.data} for h in hits])
 
 
-@router.get("/shows/{show_id}", summary="Show main information (embed: episodes, cast, seasons, next/previousepisode)")
+@router.get(
+    "/shows/{show_id}",
+    summary="Show main information (embed: episodes, cast, crew, seasons, images, akas, next/previousepisode)",
+)
 async def get_show(
     request: Request,
     show_id: ShowId,
@@ -135,6 +192,72 @@ async def get_show_cast(request: Request, show_id: ShowId) -> Response:
         return public_json(request, await service.show_cast(conn, show_id))
 
 
+@router.get("/shows/{show_id}/crew", summary="Show crew")
+async def get_show_crew(request: Request, show_id: ShowId) -> Response:
+    async with services(request).db.read() as conn:
+        return public_json(request, await service.show_crew(conn, show_id))
+
+
+@router.get("/shows/{show_id}/akas", summary="Show AKAs: the show's names elsewhere")
+async def get_show_akas(request: Request, show_id: ShowId) -> Response:
+    async with services(request).db.read() as conn:
+        return public_json(request, await service.show_list(conn, show_id, "akas"))
+
+
+@router.get("/shows/{show_id}/images", summary="Show images (URLs as the source gave them)")
+async def get_show_images(request: Request, show_id: ShowId) -> Response:
+    async with services(request).db.read() as conn:
+        return public_json(request, await service.show_list(conn, show_id, "images"))
+
+
+@router.get("/shows/{show_id}/alternatelists", summary="Show alternate episode lists (DVD order and others)")
+async def get_show_alternate_lists(request: Request, show_id: ShowId) -> Response:
+    async with services(request).db.read() as conn:
+        return public_json(request, await service.show_alternate_lists(conn, show_id))
+
+
+@router.get("/alternatelists/{list_id}", summary="Alternate list (embed: alternateepisodes)")
+async def get_alternate_list(
+    request: Request,
+    list_id: AlternateListId,
+    embed: AlternateListEmbed = None,
+    embed_list: AlternateListEmbedList = [],  # noqa: B006
+) -> Response:
+    embeds = _embeds(embed, embed_list, service.ALTERNATE_LIST_EMBEDS)
+    async with services(request).db.read() as conn:
+        return public_json(request, await service.alternate_list(conn, list_id, embeds))
+
+
+@router.get("/alternatelists/{list_id}/alternateepisodes", summary="Alternate list's episodes (embed: episodes)")
+async def get_alternate_episodes(
+    request: Request,
+    list_id: AlternateListId,
+    embed: AlternateEpisodeEmbed = None,
+    embed_list: AlternateEpisodeEmbedList = [],  # noqa: B006
+) -> Response:
+    embeds = _embeds(embed, embed_list, service.ALTERNATE_EPISODE_EMBEDS)
+    async with services(request).db.read() as conn:
+        return public_json(request, await service.alternate_episodes(conn, list_id, embeds))
+
+
+@router.get("/seasons/{season_id}", summary="Season main information (embed: episodes)")
+async def get_season(
+    request: Request,
+    season_id: SeasonId,
+    embed: SeasonEmbed = None,
+    embed_list: SeasonEmbedList = [],  # noqa: B006
+) -> Response:
+    embeds = _embeds(embed, embed_list, service.SEASON_EMBEDS)
+    async with services(request).db.read() as conn:
+        return public_json(request, await service.season_object(conn, season_id, embeds))
+
+
+@router.get("/seasons/{season_id}/episodes", summary="Season episodes, specials included, in airing order")
+async def get_season_episodes(request: Request, season_id: SeasonId) -> Response:
+    async with services(request).db.read() as conn:
+        return public_json(request, await service.season_episodes(conn, season_id))
+
+
 @router.get(
     "/shows",
     summary="Show index: 250 shows per page by id (page N: ids N*250..N*250+249)",
@@ -147,7 +270,7 @@ async def get_shows_page(
         return public_json(request, await service.shows_page(conn, page))
 
 
-@router.get("/episodes/{episode_id}", summary="Episode main information (embed: show)")
+@router.get("/episodes/{episode_id}", summary="Episode main information (embed: show, guestcast, guestcrew)")
 async def get_episode(
     request: Request,
     episode_id: EpisodeId,
@@ -159,10 +282,149 @@ async def get_episode(
         return public_json(request, await service.episode_object(conn, episode_id, embeds))
 
 
-@router.get("/people/{person_id}", summary="Person main information")
-async def get_person(request: Request, person_id: PersonId) -> Response:
+@router.get("/episodes/{episode_id}/guestcast", summary="Episode guest cast")
+async def get_episode_guest_cast(request: Request, episode_id: EpisodeId) -> Response:
     async with services(request).db.read() as conn:
-        return public_json(request, await service.person_object(conn, person_id))
+        return public_json(request, await service.episode_guests(conn, episode_id, "guestcast"))
+
+
+@router.get("/episodes/{episode_id}/guestcrew", summary="Episode guest crew")
+async def get_episode_guest_crew(request: Request, episode_id: EpisodeId) -> Response:
+    async with services(request).db.read() as conn:
+        return public_json(request, await service.episode_guests(conn, episode_id, "guestcrew"))
+
+
+@router.get(
+    "/people/{person_id}", summary="Person main information (embed: castcredits, crewcredits, guestcastcredits)"
+)
+async def get_person(
+    request: Request,
+    person_id: PersonId,
+    embed: PersonEmbed = None,
+    embed_list: PersonEmbedList = [],  # noqa: B006
+) -> Response:
+    embeds = _embeds(embed, embed_list, people.PERSON_EMBEDS)
+    async with services(request).db.read() as conn:
+        return public_json(request, await people.person_object(conn, person_id, embeds))
+
+
+@router.get("/people/{person_id}/castcredits", summary="Person cast credits (embed: show, character)")
+async def get_cast_credits(
+    request: Request,
+    person_id: PersonId,
+    embed: CastCreditEmbed = None,
+    embed_list: CastCreditEmbedList = [],  # noqa: B006
+) -> Response:
+    embeds = _embeds(embed, embed_list, people.CREDIT_EMBEDS["castcredits"])
+    async with services(request).db.read() as conn:
+        return public_json(request, await people.person_credits(conn, person_id, "castcredits", embeds))
+
+
+@router.get("/people/{person_id}/crewcredits", summary="Person crew credits (embed: show)")
+async def get_crew_credits(
+    request: Request,
+    person_id: PersonId,
+    embed: CrewCreditEmbed = None,
+    embed_list: CrewCreditEmbedList = [],  # noqa: B006
+) -> Response:
+    embeds = _embeds(embed, embed_list, people.CREDIT_EMBEDS["crewcredits"])
+    async with services(request).db.read() as conn:
+        return public_json(request, await people.person_credits(conn, person_id, "crewcredits", embeds))
+
+
+@router.get("/people/{person_id}/guestcastcredits", summary="Person guest cast credits (embed: episode, character)")
+async def get_guest_cast_credits(
+    request: Request,
+    person_id: PersonId,
+    embed: GuestCreditEmbed = None,
+    embed_list: GuestCreditEmbedList = [],  # noqa: B006
+) -> Response:
+    embeds = _embeds(embed, embed_list, people.CREDIT_EMBEDS["guestcastcredits"])
+    async with services(request).db.read() as conn:
+        return public_json(request, await people.person_credits(conn, person_id, "guestcastcredits", embeds))
+
+
+@router.get(
+    "/people",
+    summary="People index: 250 people per page by id (page N: ids N*250..N*250+249)",
+    responses={404: {"description": "A page past the last person"}},
+)
+async def get_people_page(
+    request: Request, page: Annotated[int, Int(0, MAX_ID // people.PEOPLE_PER_PAGE - 1).query()] = 0
+) -> Response:
+    async with services(request).db.read() as conn:
+        return public_json(request, await people.people_page(conn, page))
+
+
+@router.get("/characters/{character_id}", summary="Character main information")
+async def get_character(request: Request, character_id: CharacterId) -> Response:
+    async with services(request).db.read() as conn:
+        return public_json(request, await people.character_object(conn, character_id))
+
+
+@router.get("/networks/{network_id}", summary="Network main information")
+async def get_network(request: Request, network_id: NetworkId) -> Response:
+    async with services(request).db.read() as conn:
+        return public_json(request, await people.channel_object(conn, "networks", network_id))
+
+
+@router.get("/webchannels/{webchannel_id}", summary="Web channel main information")
+async def get_webchannel(request: Request, webchannel_id: WebChannelId) -> Response:
+    async with services(request).db.read() as conn:
+        return public_json(request, await people.channel_object(conn, "webchannels", webchannel_id))
+
+
+# --- schedules ------------------------------------------------------------------------
+
+
+def _date(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    try:
+        return AIRDATE.parse(raw)
+    except FieldError as exc:
+        raise ApiError(422, VALIDATION_FAILED, {"date": [exc.message]}) from None
+
+
+ScheduleDate = Annotated[
+    str | None,
+    Query(alias="date", description="YYYY-MM-DD; default: today in the country", json_schema_extra=AIRDATE.schema()),
+]
+Country = Annotated[str | None, Query(description="ISO 3166-1 country code (US, GB, …)", max_length=8)]
+
+
+@router.get("/schedule", summary="Episodes airing on a day on one country's networks (default: US, today there)")
+async def get_schedule(
+    request: Request,
+    country: Country = None,
+    date_: ScheduleDate = None,
+    filter_: Annotated[Literal["primetime"] | None, Query(alias="filter")] = None,
+) -> Response:
+    day = _date(date_)
+    async with services(request).db.read() as conn:
+        episodes = await schedules.schedule(
+            conn, country or schedules.DEFAULT_COUNTRY, day, filter_ == "primetime", services(request).clock()
+        )
+    return public_json(request, episodes)
+
+
+@router.get(
+    "/schedule/web",
+    summary="Episodes airing on a day on web channels (no country: all; empty country: global channels only)",
+)
+async def get_web_schedule(request: Request, country: Country = None, date_: ScheduleDate = None) -> Response:
+    day = _date(date_)
+    async with services(request).db.read() as conn:
+        episodes = await schedules.web_schedule(conn, country, day, services(request).clock())
+    return public_json(request, episodes)
+
+
+@router.get("/schedule/full", summary="Every episode from today on, with its show (large: streamed)")
+async def get_full_schedule(request: Request) -> Response:
+    now = services(request).clock()
+    async with services(request).db.read() as conn:
+        etag = await schedules.full_schedule_etag(conn, now)
+    return public_stream(request, etag, schedules.full_schedule(services(request).db, now))
 
 
 @router.get("/search/shows", summary="Show search: up to 10 results as {score, show}, best first", **SEARCH_DOC)
@@ -222,9 +484,16 @@ async def search_people(request: Request) -> Response:
     return await _search(request, "people", "person")
 
 
+Since = Annotated[Literal["day", "week", "month"] | None, Query()]
+
+
 @router.get("/updates/shows", summary="Show ids with their last update time (epoch), optionally recent only")
-async def show_updates(
-    request: Request, since: Annotated[Literal["day", "week", "month"] | None, Query()] = None
-) -> Response:
+async def show_updates(request: Request, since: Since = None) -> Response:
     async with services(request).db.read() as conn:
         return public_json(request, await service.show_updates(conn, since, services(request).clock()))
+
+
+@router.get("/updates/people", summary="Person ids with their last update time (epoch), optionally recent only")
+async def people_updates(request: Request, since: Since = None) -> Response:
+    async with services(request).db.read() as conn:
+        return public_json(request, await people.people_updates(conn, since, services(request).clock()))

@@ -23,9 +23,14 @@ Fragment = orjson.Fragment
 SHOWS_PER_PAGE = 250
 _EMBED_DOC = "One embed, or several separated by commas"
 SHOW_EMBEDS = Names(
-    frozenset({"episodes", "cast", "nextepisode", "previousepisode", "seasons"}), INVALID_EMBED, _EMBED_DOC
+    frozenset({"episodes", "cast", "crew", "seasons", "images", "akas", "nextepisode", "previousepisode"}),
+    INVALID_EMBED,
+    _EMBED_DOC,
 )
-EPISODE_EMBEDS = Names(frozenset({"show"}), INVALID_EMBED, _EMBED_DOC)
+EPISODE_EMBEDS = Names(frozenset({"show", "guestcast", "guestcrew"}), INVALID_EMBED, _EMBED_DOC)
+SEASON_EMBEDS = Names(frozenset({"episodes"}), INVALID_EMBED, _EMBED_DOC)
+ALTERNATE_LIST_EMBEDS = Names(frozenset({"alternateepisodes"}), INVALID_EMBED, _EMBED_DOC)
+ALTERNATE_EPISODE_EMBEDS = Names(frozenset({"episodes"}), INVALID_EMBED, _EMBED_DOC)
 UPDATE_WINDOWS = {"day": 86_400, "week": 7 * 86_400, "month": 30 * 86_400}
 
 
@@ -46,10 +51,16 @@ def with_embedded(data: str, embedded: dict[str, Any]) -> Fragment:
     """Splice `_embedded` into a stored object's JSON text without parsing it."""
     if not embedded:
         return Fragment(data)
-    body = data.rstrip()
-    emb = orjson.dumps(embedded).decode()
-    separator = "" if body[:-1].rstrip().endswith("{") else ","  # an empty object needs no comma
-    return Fragment(f'{body[:-1]}{separator}"_embedded":{emb}}}')
+    return Fragment(with_key(data, "_embedded", orjson.dumps(embedded).decode()))
+
+
+def with_key(data: str, key: str, value: str, first: bool = False) -> str:
+    """A stored object's JSON text with `"key": value` (JSON text) added last, or first."""
+    body = data.strip()
+    inner = body[1:-1].strip()
+    if first:
+        return f'{{"{key}":{value}' + (f",{inner}}}" if inner else "}")
+    return ("{" + inner + "," if inner else "{") + f'"{key}":{value}}}'
 
 
 # --- shows ----------------------------------------------------------------------------
@@ -124,6 +135,10 @@ async def build_show(conn: Conn, show_id: int, data: str, embeds: list[str], now
             embedded["episodes"] = await show_episodes(conn, show_id, specials=False, check=False)
         elif name == "cast":
             embedded["cast"] = await show_cast(conn, show_id, check=False)
+        elif name == "crew":
+            embedded["crew"] = await show_crew(conn, show_id, check=False)
+        elif name in SHOW_LISTS:
+            embedded[name] = await show_list(conn, show_id, name, check=False)
         elif name == "seasons":
             embedded["seasons"] = await show_seasons(conn, show_id)
         elif name in ("previousepisode", "nextepisode"):
@@ -197,13 +212,33 @@ async def show_cast(conn: Conn, show_id: int, check: bool = True) -> list[Fragme
         "WHERE c.show_id = :id ORDER BY c.position",
         {"id": show_id},
     )
-    credits = []
-    for row in rows:
-        credit = row["credit"].strip()
-        rest = credit[1:].strip()
-        # {"person": ..., then the credit's own fields}: TVmaze's key order.
-        credits.append(Fragment(f'{{"person":{row["person"]}' + ("}" if rest == "}" else "," + rest)))
-    return credits
+    # {"person": ..., then the credit's own fields}: TVmaze's key order.
+    return [Fragment(with_key(row["credit"], "person", row["person"], first=True)) for row in rows]
+
+
+async def show_crew(conn: Conn, show_id: int, check: bool = True) -> list[Fragment]:
+    if check:
+        await _require_show(conn, show_id)
+    rows = await conn.fetch_all(
+        "SELECT c.data AS credit, p.data AS person FROM show_crew c JOIN people p ON p.id = c.person_id "
+        "WHERE c.show_id = :id ORDER BY c.position",
+        {"id": show_id},
+    )
+    # {"type": ..., "person": ...}: TVmaze's key order.
+    return [Fragment(with_key(row["credit"], "person", row["person"])) for row in rows]
+
+
+SHOW_LISTS = ("akas", "images")
+
+
+async def show_list(conn: Conn, show_id: int, kind: str, check: bool = True) -> Fragment:
+    """A list the show carries whole (akas, images), as the source gave it; [] if none."""
+    if check:
+        await _require_show(conn, show_id)
+    data = await conn.fetch_val(
+        "SELECT data FROM show_lists WHERE show_id = :id AND kind = :kind", {"id": show_id, "kind": kind}
+    )
+    return Fragment(data if data is not None else "[]")
 
 
 async def show_seasons(conn: Conn, show_id: int, check: bool = False) -> list[Any]:
@@ -239,6 +274,74 @@ async def show_seasons(conn: Conn, show_id: int, check: bool = False) -> list[An
             "_links": {},
         }
         for row in stats
+    ]
+
+
+# --- seasons and alternate lists ----------------------------------------------------------
+
+_IN_AIRING_ORDER = "ORDER BY season, CASE WHEN airstamp IS NULL THEN 1 ELSE 0 END, airstamp, number, id"
+
+
+async def season_object(conn: Conn, season_id: int, embeds: list[str]) -> Fragment:
+    row = await conn.fetch_one("SELECT data, show_id, number FROM seasons WHERE id = :id", {"id": season_id})
+    if row is None:
+        raise not_found()
+    if "episodes" not in embeds:
+        return Fragment(row["data"])
+    episodes = await _season_episodes(conn, row["show_id"], row["number"])
+    return with_embedded(row["data"], {"episodes": episodes})
+
+
+async def season_episodes(conn: Conn, season_id: int) -> list[Fragment]:
+    """A season's episodes, specials included, in airing order (as TVmaze lists them)."""
+    row = await conn.fetch_one("SELECT show_id, number FROM seasons WHERE id = :id", {"id": season_id})
+    if row is None:
+        raise not_found()
+    return await _season_episodes(conn, row["show_id"], row["number"])
+
+
+async def _season_episodes(conn: Conn, show_id: int, number: int | None) -> list[Fragment]:
+    rows = await conn.fetch_all(
+        f"SELECT data FROM episodes WHERE show_id = :show_id AND season = :number {_IN_AIRING_ORDER}",
+        {"show_id": show_id, "number": number},
+    )
+    return [Fragment(r[0]) for r in rows]
+
+
+async def show_alternate_lists(conn: Conn, show_id: int) -> list[Fragment]:
+    await _require_show(conn, show_id)
+    rows = await conn.fetch_all("SELECT data FROM alternate_lists WHERE show_id = :id ORDER BY id", {"id": show_id})
+    return [Fragment(r[0]) for r in rows]
+
+
+async def alternate_list(conn: Conn, list_id: int, embeds: list[str]) -> Fragment:
+    data = await conn.fetch_val("SELECT data FROM alternate_lists WHERE id = :id", {"id": list_id})
+    if data is None:
+        raise not_found()
+    if "alternateepisodes" not in embeds:
+        return Fragment(data)
+    return with_embedded(data, {"alternateepisodes": await _alternate_episodes(conn, list_id, [])})
+
+
+async def alternate_episodes(conn: Conn, list_id: int, embeds: list[str]) -> list[Fragment]:
+    if await conn.fetch_val("SELECT 1 FROM alternate_lists WHERE id = :id", {"id": list_id}) is None:
+        raise not_found()
+    return await _alternate_episodes(conn, list_id, embeds)
+
+
+async def _alternate_episodes(conn: Conn, list_id: int, embeds: list[str]) -> list[Fragment]:
+    if "episodes" not in embeds:
+        rows = await conn.fetch_all(
+            "SELECT data FROM alternate_episodes WHERE list_id = :id ORDER BY position, id", {"id": list_id}
+        )
+        return [Fragment(r[0]) for r in rows]
+    rows = await conn.fetch_all(
+        "SELECT a.data, e.data AS episode FROM alternate_episodes a LEFT JOIN episodes e ON e.id = a.episode_id "
+        "WHERE a.list_id = :id ORDER BY a.position, a.id",
+        {"id": list_id},
+    )
+    return [
+        with_embedded(r[0], {"episodes": [Fragment(r["episode"])] if r["episode"] is not None else []}) for r in rows
     ]
 
 
@@ -286,21 +389,36 @@ async def lookup_show(conn: Conn, tvrage: str | None, thetvdb: str | None, imdb:
     return (await show_ids_by_external(conn, column, [value])).get(value)
 
 
-# --- episodes and people --------------------------------------------------------------
+# --- episodes --------------------------------------------------------------
 
 
 async def episode_object(conn: Conn, episode_id: int, embeds: list[str]) -> Fragment:
     row = await conn.fetch_one("SELECT data, show_id FROM episodes WHERE id = :id", {"id": episode_id})
     if row is None:
         raise not_found()
-    if "show" not in embeds:
-        return Fragment(row["data"])
-    show = await conn.fetch_val("SELECT data FROM shows WHERE id = :id", {"id": row["show_id"]})
-    return with_embedded(row["data"], {"show": Fragment(show)})
+    embedded: dict[str, Any] = {}
+    for name in embeds:
+        if name == "show":
+            embedded["show"] = Fragment(
+                await conn.fetch_val("SELECT data FROM shows WHERE id = :id", {"id": row["show_id"]})
+            )
+        else:
+            embedded[name] = await episode_guests(conn, episode_id, name, check=False)
+    return with_embedded(row["data"], embedded)
 
 
-async def person_object(conn: Conn, person_id: int) -> Fragment:
-    data = await conn.fetch_val("SELECT data FROM people WHERE id = :id", {"id": person_id})
-    if data is None:
+GUESTS = {"guestcast": "episode_guest_cast", "guestcrew": "episode_guest_crew"}
+
+
+async def episode_guests(conn: Conn, episode_id: int, kind: str, check: bool = True) -> list[Fragment]:
+    """An episode's guest cast (`{"person", "character", "self", "voice"}`) or guest crew
+    (`{"guestCrewType", "person"}`), in TVmaze's key order."""
+    if check and await conn.fetch_val("SELECT 1 FROM episodes WHERE id = :id", {"id": episode_id}) is None:
         raise not_found()
-    return Fragment(data)
+    rows = await conn.fetch_all(
+        f"SELECT g.data AS credit, p.data AS person FROM {GUESTS[kind]} g JOIN people p ON p.id = g.person_id "
+        "WHERE g.episode_id = :id ORDER BY g.position",
+        {"id": episode_id},
+    )
+    first = kind == "guestcast"
+    return [Fragment(with_key(row["credit"], "person", row["person"], first=first)) for row in rows]
