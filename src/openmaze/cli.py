@@ -658,6 +658,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     _require_schema(url)
     upstream = args.upstream or settings.sync_upstream
     now = int(time.time())
+    # `--tvmaze-key -`: read from stdin, so the key stays out of the shell history and `ps`.
+    key = getattr(args, "tvmaze_key", None) or ""
+    if key == "-":
+        key = sys.stdin.readline().strip()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task(f"importing from {NAMES[args.source]}", total=None)
@@ -673,7 +677,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                     db,
                     user["id"],
                     args.tvmaze_user,
-                    args.tvmaze_key,
+                    key,
                     now=now,
                     upstream_url=upstream,
                     dry_run=args.dry_run,
@@ -941,7 +945,12 @@ def build_parser() -> argparse.ArgumentParser:
         "for this import only and never stored.",
     )
     tv.add_argument("--tvmaze-user", required=True, metavar="NAME", help="the TVmaze username")
-    tv.add_argument("--tvmaze-key", required=True, metavar="KEY", help="the TVmaze API key (TVmaze dashboard → API)")
+    tv.add_argument(
+        "--tvmaze-key",
+        required=True,
+        metavar="KEY",
+        help="the TVmaze API key (TVmaze dashboard → API); - reads it from stdin, out of the shell history",
+    )
     tv.set_defaults(func=cmd_import)
     for name, title in (
         ("trakt", "a Trakt export ZIP (trakt.tv → Settings → Data)"),

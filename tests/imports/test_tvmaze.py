@@ -86,3 +86,17 @@ def test_refused_credentials_say_so(
     )
     assert code == 1 and "premium account" in err
     assert user_data(alice.id)["marks"] == []
+
+
+def test_the_key_can_come_from_stdin(
+    run_import: Callable[..., Any], alice: ApiUser, upstream: FakeUpstream, monkeypatch: Any
+) -> None:
+    import io
+
+    upstream.account = PremiumAccount("someone", "from-stdin", {"follows/shows": [{"show_id": DEMO_SHOW}]})
+    monkeypatch.setattr("sys.stdin", io.StringIO("from-stdin\n"))
+    code, report, err = run_import(
+        "tvmaze", "--tvmaze-user", "someone", "--tvmaze-key", "-", "--upstream", upstream.url
+    )
+    assert code == 0, err
+    assert report["created"] == 1
