@@ -262,3 +262,18 @@ def test_enqueue_defaults_to_the_system_clock(database_url: str) -> None:
     now_id, later_id = run_with_database(database_url, go)
     assert _drain(database_url, registry) == 1
     assert (_job(database_url, now_id).state, _job(database_url, later_id).state) == ("done", "queued")
+
+
+def test_an_idle_poll_takes_no_write_transaction(database_url: str) -> None:
+    """Polling with nothing to do only reads: no write lock, and on SQLite the worker's read
+    cache stays valid (its change token does not move)."""
+    registry = JobRegistry()
+    registry.register("idle", lambda ctx: asyncio.sleep(0))
+
+    async def go(db: Database) -> tuple[Any, Any]:
+        before = db.change_token()
+        assert await JobRunner(db, registry).run_one() is False
+        return before, db.change_token()
+
+    before, after = run_with_database(database_url, go)
+    assert before == after

@@ -111,6 +111,16 @@ async def latest_job(scoped: Scoped, kinds: Sequence[str]) -> Job | None:
 _CLAIMABLE = "((state = 'queued' AND run_at <= :now) OR (state = 'running' AND lease_expires_at < :now))"
 
 
+async def any_claimable(conn: Conn, kinds: Sequence[str], now: int) -> bool:
+    """Whether `claim` would find a job: a read, so that an idle runner's polls take no write
+    lock (on SQLite every write transaction also ends the worker's read cache's validity)."""
+    found = await conn.fetch_val(
+        f"SELECT 1 FROM jobs WHERE {in_list(conn, 'kind', 'kinds')} AND {_CLAIMABLE} LIMIT 1",
+        {"kinds": list_param(conn, list(kinds)), "now": now},
+    )
+    return found is not None
+
+
 async def claim(conn: Conn, kinds: Sequence[str], owner: str, now: int, lease_seconds: int) -> Job | None:
     """Take the next claimable job of `kinds` under a lease for `owner`, or None.
 
