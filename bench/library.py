@@ -31,10 +31,10 @@ from bench.inproc import time_app
 from bench.load import Request
 from bench.run import PostgresScratch, settle
 from bench.seed import MAIN_SYNTHETIC_SHOWS, load_catalog, seed_users
+from openmaze.auth import links
 from openmaze.auth.secrets import keyed_hash, random_token
 from openmaze.db import migrate
 from openmaze.db.database import create_database
-from openmaze.library import links
 
 SECRET = "bench-secret-not-for-production"
 RESULTS = Path(__file__).parent / "results"

@@ -99,8 +99,11 @@ def create_app(
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
-        # Export ZIPs are larger than any API body (docs/moving-in.md).
-        larger={IMPORT_UPLOAD_PATH: settings.imports_max_upload_mb * 1024 * 1024},
+        # Webhook deliveries and export ZIPs are larger than any API body.
+        larger={
+            "/hooks/": settings.hooks_max_body_bytes,
+            IMPORT_UPLOAD_PATH: settings.imports_max_upload_mb * 1024 * 1024,
+        },
     )
     if settings.sandbox:  # never by default: `openmaze serve --sandbox` (openmaze.sandbox)
         from openmaze.sandbox import install as install_sandbox
@@ -115,9 +118,11 @@ def create_app(
 def job_registry(settings: Settings, secret: bytes) -> JobRegistry:
     """Every kind of background job and its handler, registered by the package that owns
     the work (`openmaze.jobs` imports none of them)."""
+    from openmaze.hooks import fetching as hook_fetching
     from openmaze.imports import jobs as import_jobs
 
     registry = JobRegistry()
+    registry.register(hook_fetching.KIND, hook_fetching.handler(settings))
     import_jobs.register(registry, settings, secret)
     return registry
 
@@ -161,6 +166,7 @@ def _include_routers(app: FastAPI, direct: bool) -> None:
     from openmaze.auth.routes import router as auth_router
     from openmaze.follows.routes import router as follows_router
     from openmaze.health.routes import router as health_router
+    from openmaze.hooks.routes import router as hooks_router
     from openmaze.library.routes import router as library_router
     from openmaze.marks.routes import router as marks_router
     from openmaze.public.routes import router as public_router
@@ -184,6 +190,7 @@ def _include_routers(app: FastAPI, direct: bool) -> None:
             auth_router,
             public_router,
             health_router,
+            hooks_router,
         ],
         direct=direct,
     )

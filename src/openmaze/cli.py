@@ -244,6 +244,14 @@ def _listening(host: str, port: int, base: str) -> str:
     return f"listening on {base}"
 
 
+async def _demo_predates_seasons(conn: Conn) -> bool:
+    from openmaze.catalog.demo import SHOW_BASE
+
+    first = {"id": SHOW_BASE + 1}
+    held = await conn.fetch_val("SELECT 1 FROM shows WHERE id = :id", first) is not None
+    return held and await conn.fetch_val("SELECT 1 FROM seasons WHERE show_id = :id", first) is None
+
+
 def _load_demo(settings: Settings, base: str, new_key: bool = False) -> None:
     from openmaze.catalog.demo import demo_shows
     from openmaze.catalog.importer import catalog_is_empty, parse_document, write_batch
@@ -281,6 +289,10 @@ def _load_demo(settings: Settings, base: str, new_key: bool = False) -> None:
             if await catalog_is_empty(conn):
                 await write_batch(conn, parse_document(shows, "demo catalog"))
                 loaded = True
+            elif await _demo_predates_seasons(conn):
+                # A demo catalog loaded by an older openmaze: given its seasons, crew, akas,
+                # images, alternate lists and guests (the same ids, so marks stay put).
+                await write_batch(conn, parse_document(shows, "demo catalog"))
             user = await accounts.find_user(conn, "demo")
             if user is None:
                 user_id = await accounts.create_user(conn, "demo", DEMO_EMAIL, premium=3, password=hashed)
@@ -506,8 +518,8 @@ DEFAULT_PUBLIC_URL = "http://localhost:8000"  # what `openmaze serve` answers at
 def cmd_user_links(args: argparse.Namespace) -> int:
     """The user's personal URLs as one object, {kind: URL}; `--rotate KIND` first replaces
     that kind's token (the old URL stops working). Without `--rotate` it is idempotent: the
-    tokens are derived, so the same URLs come back every time (openmaze.library.links)."""
-    from openmaze.library import links
+    tokens are derived, so the same URLs come back every time (openmaze.auth.links)."""
+    from openmaze.auth import links
 
     settings = _settings(args)
     secret = settings.resolved_secret_key()
@@ -518,7 +530,8 @@ def cmd_user_links(args: argparse.Namespace) -> int:
 
     async def make(conn: Conn) -> dict[str, str]:
         user = await accounts.require_user(conn, args.username)
-        for kind in args.rotate or ():
+        rotate = list(links.KINDS) if "all" in (args.rotate or ()) else dict.fromkeys(args.rotate or ())
+        for kind in rotate:
             await links.rotate_token(conn, secret, user["id"], kind, now)
         return await links.links_for(conn, secret, user["id"], base, now)
 
@@ -528,6 +541,30 @@ def cmd_user_links(args: argparse.Namespace) -> int:
     else:
         for kind, url in found.items():
             print(f"{kind}: {url}")
+    return 0
+
+
+def cmd_user_activity(args: argparse.Namespace) -> int:
+    """What the user's media servers sent, newest first (openmaze.hooks)."""
+    from openmaze.core.scope import Scoped
+    from openmaze.hooks import service as hooks
+
+    if not 1 <= args.limit <= 10_000:
+        print("error: --limit must be from 1 to 10000", file=sys.stderr)
+        return 2
+
+    async def read(conn: Conn) -> list[dict[str, Any]]:
+        user = await accounts.require_user(conn, args.username)
+        return await hooks.activity(Scoped(conn, user["id"]), limit=args.limit)
+
+    entries = _tx(_settings(args), read)
+    if args.json:
+        _print_json(entries)
+    else:
+        for e in entries:
+            found = f"episode {e['episode_id']}" if e["episode_id"] else "no episode"
+            why = f" ({e['reason']})" if e["reason"] else ""
+            print(f"{_when(e['time'])}  {e['source']} {e['event']}: {e['named']} -> {e['status']}, {found}{why}")
     return 0
 
 
@@ -728,9 +765,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _link_kinds() -> list[str]:
-    from openmaze.library.links import KINDS
+    from openmaze.auth.links import KINDS
 
-    return list(KINDS)
+    return [*KINDS, "all"]
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -866,17 +903,26 @@ def build_parser() -> argparse.ArgumentParser:
     pw = command(user, "set-password", "set a web password (prompted twice, or one line on stdin)", parents=[db_flag])
     pw.add_argument("username", help="the user")
     pw.set_defaults(func=cmd_user_set_password)
-    ln = user.add_parser("links", parents=[db_flag], help="a user's personal URLs (iCal feed)")
+    ln = user.add_parser(
+        "links", parents=[db_flag], help="a user's personal URLs (iCal feed, Plex/Jellyfin/Emby webhooks)"
+    )
     ln.add_argument("username", help="the user")
-    ln.add_argument("--json", action="store_true", help='print one object, {"ical": URL, ...}')
+    ln.add_argument(
+        "--json", action="store_true", help='print one object, {"ical": URL, "plex": URL, "jellyfin": URL, "emby": URL}'
+    )
     ln.add_argument(
         "--rotate",
         action="append",
         choices=_link_kinds(),
         metavar="KIND",
-        help="issue a new token for KIND first (ical)",
+        help="issue a new token for KIND first: " + ", ".join(_link_kinds()) + " (repeatable; all: every kind)",
     )
     ln.set_defaults(func=cmd_user_links)
+    act = command(user, "activity", "what the user's media servers (Plex, Jellyfin, Emby) sent", parents=[db_flag])
+    act.add_argument("username", help="the user")
+    act.add_argument("--json", action="store_true", help="print a JSON array of entries, newest first")
+    act.add_argument("--limit", type=int, default=100, help="how many recent entries (default: %(default)s)")
+    act.set_defaults(func=cmd_user_activity)
 
     key = command(sub, "key", "API keys").add_subparsers(dest="key_command", required=True, metavar="COMMAND")
     kc = command(key, "create", "create a named API key", parents=[db_flag])

@@ -94,6 +94,21 @@ class Settings(BaseSettings):
     rate_limit_pairing_start_email: str = Field(default="5/15minute", description="Pairing starts per email")
     rate_limit_pairing_start_address: str = Field(default="30/hour", description="Pairing starts per client address")
     rate_limit_login: str = Field(default="10/5minute", description="Web login attempts per address and per username")
+    rate_limit_hooks: str = Field(
+        default="600/minute", description="Media-server webhook deliveries per webhook URL (Plex, Jellyfin, Emby)"
+    )
+    hooks_fetch_missing: bool = Field(
+        default=False,
+        description="Fetch a show a media-server webhook names but the catalog lacks from OPENMAZE_SYNC_UPSTREAM "
+        "(a background job, after answering); on by itself when OPENMAZE_SYNC_INTERVAL_MINUTES is above 0",
+    )
+    hooks_activity_keep: int = Field(
+        default=2000, ge=100, description="Media-server activity-log entries kept per user; older ones are dropped"
+    )
+    hooks_max_body_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        description="Largest media-server webhook body (/hooks/*: Plex adds a JPEG thumbnail); 413 above",
+    )
     pairing_ttl_seconds: int = Field(default=900, description="How long a pairing request stays valid")
     pairing_poll_interval_seconds: float = Field(
         default=5.0, description="Minimum spacing of polls of one token (clients poll every 10 s)"

@@ -205,3 +205,27 @@ def test_import_statement_count_does_not_grow_with_size(demo: list[dict[str, Any
         small = asyncio.run(statements_for(demo[:1], Path(d) / "a.sqlite3"))
         large = asyncio.run(statements_for(demo, Path(d) / "b.sqlite3"))
     assert small == large
+
+
+def test_an_alternate_episode_names_its_episode_by_link_or_by_embed() -> None:
+    from openmaze.catalog.importer import parse_document
+
+    items = [
+        {"id": 1, "_links": {"episode": {"href": "https://api.tvmaze.com/episodes/11"}}},
+        {"id": 2, "_links": {"episodes": [{"href": "https://api.tvmaze.com/episodes/12"}]}},
+        {"id": 3, "_links": {}, "_embedded": {"episodes": [{"id": 13, "name": "x"}]}},
+        {"id": 4},
+    ]
+    show = {
+        "id": 5,
+        "name": "X",
+        "_embedded": {"alternatelists": [{"id": 7, "_embedded": {"alternateepisodes": items}}]},
+    }
+    rows = parse_document(show, "test").alternate_episodes
+    assert [(r["id"], r["episode_id"], r["position"]) for r in rows] == [
+        (1, 11, 0),
+        (2, 12, 1),
+        (3, 13, 2),
+        (4, None, 3),
+    ]
+    assert all("_embedded" not in json.loads(r["data"]) for r in rows)  # the episode lives in its own table

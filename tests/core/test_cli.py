@@ -266,3 +266,30 @@ def test_serve_says_who_can_reach_it(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "anyone on that network" in everyone
     local = cli._listening("127.0.0.1", 8000, "http://localhost:8000")
     assert "this machine only" in local and "--host 0.0.0.0" in local
+
+
+def test_serve_demo_gives_an_older_demo_catalog_its_seasons_and_the_rest(
+    settings: Settings, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A data folder whose demo catalog an older openmaze loaded (no seasons, crew, guests)
+    gets them at the next `serve --demo`, with the same ids."""
+    from openmaze.cli import _load_demo
+    from openmaze.db.database import Conn
+
+    async def make_old(conn: Conn) -> None:
+        for table in ("seasons", "show_crew", "episode_guest_cast", "show_lists"):
+            await conn.execute(f"DELETE FROM {table}")
+
+    async def counts(conn: Conn) -> tuple[int, ...]:
+        return tuple(
+            [
+                await conn.fetch_val(f"SELECT COUNT(*) FROM {t}")
+                for t in ("seasons", "show_crew", "episode_guest_cast", "show_lists", "shows")
+            ]
+        )
+
+    before = run_sync(database_url, counts)
+    run_sync(database_url, make_old)
+    _load_demo(settings, "http://127.0.0.1:8000")
+    assert run_sync(database_url, counts) == before
+    assert "Loaded the demo catalog" not in capsys.readouterr().out  # not a first load

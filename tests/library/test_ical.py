@@ -149,7 +149,7 @@ def test_cli_links_is_one_json_object_idempotent_and_rotatable(
     assert first.returncode == 0, first.stderr
     assert first.stdout.count("\n") == 1
     links = json.loads(first.stdout)
-    assert set(links) == {"ical"}
+    assert set(links) == {"ical", "plex", "jellyfin", "emby"}  # the webhooks: tests/hooks
     url = urlsplit(links["ical"])
     assert (url.scheme, url.netloc, url.path) == ("https", "tv.example.net", "/ical/followed")
     assert f"{url.path}?{url.query}" == _feed_path(web)  # the dashboard shows the same link

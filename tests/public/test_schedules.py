@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -103,6 +104,7 @@ def test_schedule_one_country_one_day_with_the_show(scheduled: TestClient) -> No
     assert body[0]["show"]["id"] == 81 and body[0]["show"]["name"] == "US Network Show"
     assert "_embedded" not in body[0]
     assert ids(scheduled.get("/schedule?country=GB&date=2040-05-01").json()) == [8201]
+    assert ids(scheduled.get("/schedule?country=gb&date=2040-05-01").json()) == [8201]
     assert ids(scheduled.get("/schedule?date=2040-05-01").json()) == [8102, 8103]  # US by default
     assert scheduled.get("/schedule?country=ZZ&date=2040-05-01").json() == []
     assert scheduled.get("/schedule?country=US&date=2040-06-01").json() == []
@@ -137,6 +139,19 @@ def test_web_schedule_countries(scheduled: TestClient) -> None:
     assert ids(scheduled.get("/schedule/web").json()) == [8401, 8501, 8301]
 
 
+def test_full_schedule_cut_short_leaves_no_file(
+    scheduled: TestClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    async def broken(db: Any, now: float, chunk: int | None = None) -> Any:
+        yield b"["
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(schedules, "full_schedule", broken)
+    with pytest.raises(RuntimeError):
+        scheduled.get("/schedule/full")
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
 @pytest.mark.parametrize("chunk", [1, 2, 1000])
 def test_full_schedule_from_today_streamed_in_chunks(
     scheduled: TestClient, monkeypatch: pytest.MonkeyPatch, chunk: int
@@ -154,14 +169,19 @@ def test_full_schedule_from_today_streamed_in_chunks(
 
 
 def test_full_schedule_etag_moves_with_the_catalog_and_the_day(
-    scheduled: TestClient, add_shows: Callable[..., None]
+    scheduled: TestClient, add_shows: Callable[..., None], tmp_path: Path
 ) -> None:
+    cache = tmp_path / "cache"  # the data folder's (settings.data_dir is tmp_path)
     set_clock(scheduled, "2040-05-01T12:00:00")
     r = scheduled.get("/schedule/full")
     etag = r.headers["etag"]
     assert etag.startswith('W/"') and r.headers["cache-control"].startswith("public, max-age=")
     again = scheduled.get("/schedule/full", headers={"If-None-Match": etag})
     assert (again.status_code, again.content) == (304, b"")
+    # The body was kept in one file, whole; a client without it gets the file's bytes.
+    (kept,) = cache.iterdir()
+    assert kept.read_bytes() == r.content
+    assert scheduled.get("/schedule/full").content == r.content
     add_shows(
         [
             minimal_show(
@@ -174,5 +194,7 @@ def test_full_schedule_etag_moves_with_the_catalog_and_the_day(
     )
     changed = scheduled.get("/schedule/full", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and 8601 in ids(changed.json())
+    (kept,) = cache.iterdir()  # the older version's file is gone
+    assert kept.read_bytes() == changed.content
     set_clock(scheduled, "2040-05-02T12:00:00")
     assert scheduled.get("/schedule/full").headers["etag"] != changed.headers["etag"]

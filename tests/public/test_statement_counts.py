@@ -147,13 +147,19 @@ def test_a_days_schedule_is_one_statement(counted: tuple[TestClient, CountingDat
     assert len(client.get("/schedule?date=2040-05-01").json()) == 41
 
 
-def test_the_full_schedule_costs_two_statements_per_chunk(
+def test_the_full_schedule_costs_two_statements_per_chunk_then_one(
     counted: tuple[TestClient, CountingDatabase], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client, db = counted
     client.app.state.services.clock = lambda: 2_219_000_000.0  # type: ignore[attr-defined]  # 2040-04-26
     monkeypatch.setattr(schedules, "FULL_CHUNK", 10)
     db.statements.clear()
-    assert len(client.get("/schedule/full").json()) == 41
-    # Two for the ETag, then per chunk of 10: the episodes and their shows (5 chunks).
-    assert len(db.statements) == 2 + 2 * 5
+    first = client.get("/schedule/full")
+    assert len(first.json()) == 41
+    # One for the ETag (the catalog version), then per chunk of 10: the episodes and their
+    # shows (5 chunks).
+    assert len(db.statements) == 1 + 2 * 5
+    # Then from the file it was written to: the ETag's statement only.
+    db.statements.clear()
+    assert client.get("/schedule/full").content == first.content
+    assert len(db.statements) == 1

@@ -126,6 +126,21 @@ class FakeUpstream:
         with self.lock:
             return [r.target for r in self.requests]
 
+    def people(self) -> dict[int, dict[str, Any]]:
+        """Every person of the shows' casts and crews (the same object wherever credited)."""
+        return {
+            c["person"]["id"]: c["person"]
+            for show in self.shows.values()
+            for c in show["_embedded"]["cast"] + show["_embedded"]["crew"]
+        }
+
+    def touch_person(self, person_id: int, **changes: Any) -> None:
+        """Change a person upstream (every credit of theirs shows the change)."""
+        for show in self.shows.values():
+            for credit in show["_embedded"]["cast"] + show["_embedded"]["crew"]:
+                if credit["person"]["id"] == person_id:
+                    credit["person"].update(changes, updated=int(time.time()))
+
     def touch(self, show_id: int, **changes: Any) -> None:
         """Change a show upstream, as an editor would: a new `updated` time."""
         self.shows[show_id].update(changes)
@@ -228,6 +243,14 @@ class FakeUpstream:
             return self._json(
                 [self._core(s) for i, s in sorted(self.shows.items()) if page * 250 <= i < page * 250 + 250]
             )
+        if parts == ["updates", "people"]:
+            windows = {"day": 86_400, "week": 7 * 86_400, "month": 30 * 86_400}
+            cutoff = int(time.time()) - windows[params.get("since", "month")]
+            people = self.people()
+            return self._json({str(i): p["updated"] for i, p in sorted(people.items()) if p["updated"] >= cutoff})
+        if len(parts) == 2 and parts[0] == "people" and parts[1].isdigit():
+            person = self.people().get(int(parts[1]))
+            return self._json(person) if person is not None else self._not_found()
         if parts == ["updates", "shows"]:
             windows = {"day": 86_400, "week": 7 * 86_400, "month": 30 * 86_400}
             since = params.get("since")

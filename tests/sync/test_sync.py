@@ -95,6 +95,7 @@ def test_full_mirror_then_incremental_fetches_only_the_changed_show(database_url
         "/shows/2/episodes?specials=1",
         "/shows/2/akas",
         "/shows/2/alternatelists",  # this upstream has none: a 404
+        "/updates/people?since=day",
     ]
     assert query(database_url, "SELECT name, search_name FROM shows WHERE id = 2") == [
         ("A Renamed Show", "a renamed show")
@@ -103,7 +104,26 @@ def test_full_mirror_then_incremental_fetches_only_the_changed_show(database_url
     # Nothing changed since: one request, nothing fetched.
     upstream.reset_log()
     assert sync(database_url, upstream.url, "all").fetched == []
-    assert upstream.targets() == ["/updates/shows?since=day"]
+    assert upstream.targets() == ["/updates/shows?since=day", "/updates/people?since=day"]
+
+
+def test_incremental_runs_refresh_the_people_that_changed(database_url: str, upstream: FakeUpstream) -> None:
+    sync(database_url, upstream.url, "shows", (1, 2))
+    assert sync(database_url, upstream.url, "local").people == []  # a first check: people came with shows
+    person = upstream.shows[1]["_embedded"]["cast"][0]["person"]["id"]
+    upstream.touch_person(person, name="Renamed Person")
+    held = {
+        c["person"]["id"]
+        for i in (1, 2)
+        for c in upstream.shows[i]["_embedded"]["cast"] + upstream.shows[i]["_embedded"]["crew"]
+    }
+    elsewhere = next(p for p in upstream.people() if p not in held)
+    upstream.touch_person(elsewhere, name="Not Held Here")
+    upstream.reset_log()
+    report = sync(database_url, upstream.url, "local")
+    assert report.people == [person] and report.fetched == []
+    assert upstream.targets() == ["/updates/shows?since=day", "/updates/people?since=day", f"/people/{person}"]
+    assert query(database_url, "SELECT name FROM people WHERE id = :id", {"id": person}) == [("Renamed Person",)]
 
 
 def test_recovers_after_a_page_fails_midway(database_url: str, upstream: FakeUpstream) -> None:

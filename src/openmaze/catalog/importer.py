@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,6 +143,13 @@ def _credits(
     return rows
 
 
+def add_person(batch: CatalogBatch, person: Any, source: str, path: str = "$") -> None:
+    """Validate one person object (`/people/:id`) and add it to `batch`."""
+    person_id = _require_id(person, source, path)
+    _require_str(person, "name", source, path)
+    batch.people[person_id] = person
+
+
 def _linked_id(links: Any, *names: str) -> int | None:
     """The id at the end of `_links.<name>.href` (or of the first link of a list of them)."""
     if not isinstance(links, dict):
@@ -153,6 +161,14 @@ def _linked_id(links: Any, *names: str) -> int | None:
         if isinstance(link, dict) and isinstance(link.get("href"), str):
             return ID.value(link["href"].rstrip("/").rsplit("/", 1)[-1])
     return None
+
+
+def _first_embedded_id(obj: dict[str, Any], key: str) -> int | None:
+    """The id of the first object of `_embedded.<key>` (`?embed=episodes` on alternate episodes)."""
+    embedded = obj.get("_embedded")
+    items = embedded.get(key) if isinstance(embedded, dict) else None
+    first = items[0] if isinstance(items, list) and items else None
+    return ID.value(first.get("id")) if isinstance(first, dict) else None
 
 
 def _add_alternate_lists(batch: CatalogBatch, show_id: int, items: list[Any], source: str, path: str) -> None:
@@ -168,7 +184,8 @@ def _add_alternate_lists(batch: CatalogBatch, show_id: int, items: list[Any], so
                     "id": _require_id(episode, source, e_path),
                     "list_id": list_id,
                     "position": j,
-                    "episode_id": _linked_id(episode.get("_links"), "episode", "episodes"),
+                    "episode_id": _linked_id(episode.get("_links"), "episode", "episodes")
+                    or _first_embedded_id(episode, "episodes"),
                     "data": _dumps({k: v for k, v in episode.items() if k != "_embedded"}),
                 }
             )
@@ -323,8 +340,25 @@ def parse_document(doc: Any, source: str) -> CatalogBatch:
     return batches[0] if batches else CatalogBatch()
 
 
+CATALOG_VERSION_KEY = "catalog.version"
+
+
+async def catalog_version(conn: Conn) -> str:
+    """A token that every catalog write changes (answers built from the whole catalog, such
+    as the full schedule, are cached under it)."""
+    value: str | None = await conn.fetch_val(
+        "SELECT value FROM sync_state WHERE key = :key", {"key": CATALOG_VERSION_KEY}
+    )
+    return value or ""
+
+
 async def write_batch(conn: Conn, batch: CatalogBatch, synced_at: int | None = None) -> None:
-    """Upsert everything in `batch`. Call inside a transaction."""
+    """Upsert everything in `batch`, and move the catalog version. Call inside a transaction."""
+    await conn.execute(
+        "INSERT INTO sync_state (key, value) VALUES (:key, :value) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        {"key": CATALOG_VERSION_KEY, "value": uuid.uuid4().hex},
+    )
 
     def named(rows: Iterable[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
         return [

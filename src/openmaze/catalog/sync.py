@@ -14,8 +14,10 @@ Scopes:
 
 Incremental runs read `/updates/shows` (with the narrowest `since` window that covers the
 time since this scope's last check) and fetch only the shows whose `updated` is newer than
-the stored one. Comparing `updated` values rather than trusting the window makes a wider
-window merely larger, never wrong.
+the stored one; then `/updates/people` in the same window, refetching each person held here
+whose `updated` is newer (an upstream without it answers 404: people then move with shows).
+Comparing `updated` values rather than trusting the window makes a wider window merely
+larger, never wrong.
 
 Resumable: every show is written in its own transaction, the paging position is saved
 after each page, and the last-check time only after a run completes. An interrupted run
@@ -38,7 +40,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from openmaze.catalog.importer import CatalogBatch, CatalogError, parse_document, write_batch
+from openmaze.catalog.importer import CatalogBatch, CatalogError, add_person, parse_document, write_batch
 from openmaze.catalog.upstream import Upstream, UpstreamError
 from openmaze.core.fields import ID
 from openmaze.db.database import Conn, Database, in_list, list_param
@@ -94,10 +96,12 @@ class SyncReport:
     failed: list[int] = field(default_factory=list)
     pages: int = 0
     requests: int = 0
+    people: list[int] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"{len(self.fetched)} show(s) fetched, {self.unchanged} unchanged, "
+            f"{len(self.people)} person(s) refreshed, "
             f"{len(self.missing)} missing upstream, {len(self.failed)} malformed, "
             f"{self.pages} index page(s), {self.requests} request(s)"
         )
@@ -203,7 +207,10 @@ class _Run:
         for alternate in alternates:
             list_id = ID.value(alternate.get("id")) if isinstance(alternate, dict) else None
             if list_id is not None:
-                items = await self.upstream.get_json(f"/alternatelists/{list_id}/alternateepisodes")
+                # With their episodes embedded: the episode each stands for, whatever its links say.
+                items = await self.upstream.get_json(
+                    f"/alternatelists/{list_id}/alternateepisodes", {"embed": "episodes"}
+                )
                 alternate["_embedded"] = {"alternateepisodes": items if items is not None else []}
         if self.guests:
             for episode in episodes:
@@ -326,8 +333,38 @@ class _Run:
             stale = [i for i, u in changed.items() if i in local and _newer(u, local[i])]
         self.report.unchanged += len(changed) - len(stale)
         await self.fetch_many(sorted(stale), "fetching changed shows")
+        if since is not None:
+            # Not on a first check: people then came with their shows, and the list of every
+            # person's update time is large.
+            await self.refresh_people(since)
         async with self.db.transaction() as conn:
             await set_state(conn, f"updates.checked_at.{scope}", str(started))
+
+    async def refresh_people(self, since: str) -> None:
+        """People held here that changed upstream within `since`, each from `/people/{id}`
+        (their credits move with the shows, which carry them)."""
+        updates = await self.upstream.get_json("/updates/people", {"since": since})
+        if not isinstance(updates, dict):
+            return  # an upstream without people updates: people move with their shows only
+        changed = {person_id: v for k, v in updates.items() if (person_id := ID.value(k)) is not None}
+        async with self.db.read() as conn:
+            local = await _local_updated(conn, list(changed), "people")
+        stale = sorted(i for i, u in changed.items() if i in local and _newer(u, local[i]))
+        self.reporter.stage("fetching changed people", len(stale))
+        for person_id in stale:
+            person = await self.upstream.get_json(f"/people/{person_id}")
+            batch = CatalogBatch()
+            try:
+                add_person(batch, person, f"{self.upstream.base_url}/people/{person_id}")
+            except CatalogError as exc:
+                log.error("upstream person %s is missing or malformed, skipped: %s", person_id, exc)
+            else:
+                async with self.db.transaction() as conn:
+                    await write_batch(conn, batch)
+                    if self.lock is not None:
+                        self.lock = await renew_lock(conn, self.lock)
+                self.report.people.append(person_id)
+            self.reporter.advance()
 
 
 def _newer(upstream: Any, local: int | None) -> bool:
@@ -343,11 +380,15 @@ def _window(elapsed: int) -> str | None:
     return None
 
 
-async def _local_updated(conn: Conn, ids: Sequence[int]) -> dict[int, int | None]:
+async def _local_updated(
+    conn: Conn, ids: Sequence[int], table: Literal["shows", "people"] = "shows"
+) -> dict[int, int | None]:
     if not ids:
         return {}
+    if table not in ("shows", "people"):
+        raise ValueError(table)
     rows = await conn.fetch_all(
-        f"SELECT id, updated FROM shows WHERE {in_list(conn, 'id', 'ids')}", {"ids": list_param(conn, list(ids))}
+        f"SELECT id, updated FROM {table} WHERE {in_list(conn, 'id', 'ids')}", {"ids": list_param(conn, list(ids))}
     )
     return {int(r[0]): r[1] for r in rows}
 

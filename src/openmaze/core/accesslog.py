@@ -7,7 +7,9 @@ users). It never reads headers, so the Authorization header - which carries the 
 cannot reach the log; the username comes from the auth dependency, which records it in a
 holder this middleware puts in the request scope (`note_user`). Query values whose names
 suggest a secret (`key`, `token`, `code`, `password`, ...) are written as `***`, because
-some clients put secrets in URLs. Request and response bodies are never logged.
+some clients put secrets in URLs; so is the token of a media-server webhook's path
+(`/hooks/plex/***`), which media servers cannot send any other way. Request and response
+bodies are never logged.
 
 When the `openmaze.access` logger is not enabled for INFO, the middleware costs one check.
 """
@@ -29,6 +31,14 @@ _SECRET_WORDS = r"(?:key|token|code|pass|secret|auth|session|csrf|cookie)"
 # request journal masks those values too).
 SECRET_NAME = re.compile(_SECRET_WORDS, re.IGNORECASE)
 _SECRET_PARAM = re.compile(rf"(^|&)([^=&]*{_SECRET_WORDS}[^=&]*)=[^&]*", re.IGNORECASE)
+
+
+# Paths whose last segment is a secret: the per-user webhook URLs (openmaze.hooks).
+_SECRET_PATH = re.compile(r"^(/hooks/[^/]*/)[^/]+")
+
+
+def redact_path(path: str) -> str:
+    return _SECRET_PATH.sub(r"\1***", path) if path.startswith("/hooks/") else path
 
 
 def redact_query(query: str) -> str:
@@ -77,7 +87,7 @@ class AccessLog:
         finally:
             client = scope.get("client")
             query = redact_query(scope.get("query_string", b"").decode("latin-1"))
-            target = _printable(scope["path"] + ("?" + query if query else ""))
+            target = _printable(redact_path(scope["path"]) + ("?" + query if query else ""))
             log.info(
                 '%s %s "%s %s HTTP/%s" %d %d %.1fms',
                 client[0] if client else "-",

@@ -26,6 +26,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import Scope
 
+from openmaze.core.accesslog import redact_path
+
 log = logging.getLogger("openmaze.core.errors")
 
 VALIDATION_FAILED = "Data validation failed."  # the message of every 422 that lists `errors`
@@ -128,7 +130,7 @@ def install_error_handlers(
             try:
                 page = await html_page(request, status, message)
             except Exception:  # the page itself failed (e.g. the database is down): the plain body
-                log.exception("error page failed on %s %s", request.method, request.url.path)
+                log.exception("error page failed on %s %s", request.method, redact_path(request.url.path))
             else:
                 if headers:
                     page.headers.update(headers)
@@ -165,5 +167,5 @@ def install_error_handlers(
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception("unhandled error on %s %s", request.method, redact_path(request.url.path))
         return await respond(request, 500, "An internal server error occurred.")

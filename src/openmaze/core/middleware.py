@@ -3,7 +3,9 @@
 - Paths are normalised before routing: repeated slashes collapse (`//singlesearch/shows`,
   sent by a Kodi add-on) and a trailing slash is dropped (`/v1/user/follows/shows/`, sent
   by pytvmaze) - answering with a redirect instead would break clients that PUT.
-- Request bodies over the configured size are refused with 413 before the app reads them.
+- Request bodies over the configured size are refused with 413 before the app reads them;
+  paths under a prefix given in `larger` (the media-server webhooks, whose Plex bodies carry
+  a thumbnail) have a limit of their own.
 """
 
 from __future__ import annotations
@@ -45,27 +47,31 @@ class _TooLarge(Exception):
 
 
 class BodySizeLimit:
-    """`larger`: exact paths allowed a larger body than `max_bytes` (an upload form)."""
-
     def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.larger = larger or {}
+        self.larger = tuple((larger or {}).items())
+
+    def _limit(self, path: str) -> int:
+        for prefix, limit in self.larger:
+            if path.startswith(prefix):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.larger.get(scope["path"], self.max_bytes) if self.larger else self.max_bytes
+        max_bytes = self._limit(scope["path"]) if self.larger else self.max_bytes
         chunked = False
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
-                    too_large = int(value) > limit
+                    too_large = int(value) > max_bytes
                 except ValueError:
                     too_large = False
                 if too_large:
-                    await self._refuse(scope, receive, send, limit)
+                    await self._refuse(scope, receive, send, max_bytes)
                     return
             elif name == b"transfer-encoding":
                 chunked = True
@@ -84,7 +90,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > limit:
+                if received > max_bytes:
                     raise _TooLarge
             return message
 
@@ -98,12 +104,12 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._refuse(scope, receive, send, limit)
+                await self._refuse(scope, receive, send, max_bytes)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
         response = error_response(
             413,
-            f"The request body is larger than the limit of {limit} bytes.",
+            f"The request body is larger than the limit of {max_bytes} bytes.",
             headers={"Connection": "close"},
         )
         await response(scope, receive, send)

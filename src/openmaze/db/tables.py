@@ -376,6 +376,50 @@ tag_shows = Table(
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
 )
 
+# --- media-server webhooks (openmaze.hooks) ----------------------------------------------
+
+hook_settings = Table(
+    "hook_settings",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    # library.new / ItemAdded mark episodes acquired unless switched off.
+    Column("mark_acquired", Boolean, nullable=False, server_default="1"),
+    # The media-server user names whose events count, one per line (casefolded); empty: all.
+    Column("server_users", Text, nullable=False, server_default=""),
+)
+
+hook_show_fixes = Table(
+    "hook_show_fixes",
+    metadata,
+    # A person's own answer to "which show is this title": used before title matching.
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("title_key", String(255), primary_key=True),
+    Column("show_id", Integer, ForeignKey("shows.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+hook_activity = Table(
+    "hook_activity",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("received_at", BigInteger, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("event", String(64), nullable=False),
+    Column("action", String(16), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("server_user", String(128), nullable=True),
+    Column("title", String(255), nullable=True),
+    Column("named", String(512), nullable=False),
+    # What the event said about the episode (an EpisodeRef as JSON), to match it again on a fix.
+    Column("ref", Text, nullable=True),
+    Column("event_at", BigInteger, nullable=True),
+    Column("show_id", Integer, nullable=True),
+    Column("episode_id", Integer, nullable=True),
+    Column("reason", Text, nullable=True),
+    Index("ix_hook_activity_user_id_id", "user_id", "id"),
+)
+
 # --- background jobs ------------------------------------------------------------------
 # Durable work (`openmaze.jobs`): imports started from the pages, webhook follow-ups. A job is
 # claimed by one worker at a time through a lease; a job whose worker died is claimed again

@@ -19,6 +19,7 @@ from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from openmaze.auth import links
 from openmaze.catalog.kinds import SHOW
 from openmaze.core.errors import ApiError
 from openmaze.core.fields import MAX_ID, MIN_ID, digits_in_range, integer
@@ -26,7 +27,7 @@ from openmaze.core.links import base_url
 from openmaze.core.scope import Scoped
 from openmaze.core.services import services
 from openmaze.follows import service as follows
-from openmaze.library import ical, links
+from openmaze.library import ical
 from openmaze.library import service as library
 from openmaze.library.service import Now
 from openmaze.marks import service as marks

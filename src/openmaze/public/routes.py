@@ -25,7 +25,7 @@ from openmaze.core.fields import (
     query_doc,
 )
 from openmaze.core.services import services
-from openmaze.public import people, schedules, service
+from openmaze.public import people, schedules, schemas, service
 from openmaze.public.caching import PUBLIC_ERRORS, cache_headers, public_json, public_rate_limit, public_stream
 from openmaze.public.search import SINGLE_THRESHOLD, SearchTable, search
 
@@ -180,43 +180,53 @@ async def get_episodes_by_date(
         return public_json(request, await service.episodes_by_date(conn, show_id, airdate))
 
 
-@router.get("/shows/{show_id}/seasons", summary="Show seasons")
+@router.get("/shows/{show_id}/seasons", response_model=list[schemas.Season], summary="Show seasons")
 async def get_show_seasons(request: Request, show_id: ShowId) -> Response:
     async with services(request).db.read() as conn:
         return public_json(request, await service.show_seasons(conn, show_id, check=True))
 
 
-@router.get("/shows/{show_id}/cast", summary="Show cast")
+@router.get("/shows/{show_id}/cast", response_model=list[schemas.CastCredit], summary="Show cast")
 async def get_show_cast(request: Request, show_id: ShowId) -> Response:
     async with services(request).db.read() as conn:
         return public_json(request, await service.show_cast(conn, show_id))
 
 
-@router.get("/shows/{show_id}/crew", summary="Show crew")
+@router.get("/shows/{show_id}/crew", response_model=list[schemas.CrewCredit], summary="Show crew")
 async def get_show_crew(request: Request, show_id: ShowId) -> Response:
     async with services(request).db.read() as conn:
         return public_json(request, await service.show_crew(conn, show_id))
 
 
-@router.get("/shows/{show_id}/akas", summary="Show AKAs: the show's names elsewhere")
+@router.get("/shows/{show_id}/akas", response_model=list[schemas.Aka], summary="Show AKAs: the show's names elsewhere")
 async def get_show_akas(request: Request, show_id: ShowId) -> Response:
     async with services(request).db.read() as conn:
         return public_json(request, await service.show_list(conn, show_id, "akas"))
 
 
-@router.get("/shows/{show_id}/images", summary="Show images (URLs as the source gave them)")
+@router.get(
+    "/shows/{show_id}/images", response_model=list[schemas.Image], summary="Show images (URLs as the source gave them)"
+)
 async def get_show_images(request: Request, show_id: ShowId) -> Response:
     async with services(request).db.read() as conn:
         return public_json(request, await service.show_list(conn, show_id, "images"))
 
 
-@router.get("/shows/{show_id}/alternatelists", summary="Show alternate episode lists (DVD order and others)")
+@router.get(
+    "/shows/{show_id}/alternatelists",
+    response_model=list[schemas.AlternateList],
+    summary="Show alternate episode lists (DVD order and others)",
+)
 async def get_show_alternate_lists(request: Request, show_id: ShowId) -> Response:
     async with services(request).db.read() as conn:
         return public_json(request, await service.show_alternate_lists(conn, show_id))
 
 
-@router.get("/alternatelists/{list_id}", summary="Alternate list (embed: alternateepisodes)")
+@router.get(
+    "/alternatelists/{list_id}",
+    response_model=schemas.AlternateList,
+    summary="Alternate list (embed: alternateepisodes)",
+)
 async def get_alternate_list(
     request: Request,
     list_id: AlternateListId,
@@ -228,7 +238,11 @@ async def get_alternate_list(
         return public_json(request, await service.alternate_list(conn, list_id, embeds))
 
 
-@router.get("/alternatelists/{list_id}/alternateepisodes", summary="Alternate list's episodes (embed: episodes)")
+@router.get(
+    "/alternatelists/{list_id}/alternateepisodes",
+    response_model=list[schemas.AlternateEpisode],
+    summary="Alternate list's episodes (embed: episodes)",
+)
 async def get_alternate_episodes(
     request: Request,
     list_id: AlternateListId,
@@ -240,7 +254,7 @@ async def get_alternate_episodes(
         return public_json(request, await service.alternate_episodes(conn, list_id, embeds))
 
 
-@router.get("/seasons/{season_id}", summary="Season main information (embed: episodes)")
+@router.get("/seasons/{season_id}", response_model=schemas.Season, summary="Season main information (embed: episodes)")
 async def get_season(
     request: Request,
     season_id: SeasonId,
@@ -282,13 +296,15 @@ async def get_episode(
         return public_json(request, await service.episode_object(conn, episode_id, embeds))
 
 
-@router.get("/episodes/{episode_id}/guestcast", summary="Episode guest cast")
+@router.get("/episodes/{episode_id}/guestcast", response_model=list[schemas.CastCredit], summary="Episode guest cast")
 async def get_episode_guest_cast(request: Request, episode_id: EpisodeId) -> Response:
     async with services(request).db.read() as conn:
         return public_json(request, await service.episode_guests(conn, episode_id, "guestcast"))
 
 
-@router.get("/episodes/{episode_id}/guestcrew", summary="Episode guest crew")
+@router.get(
+    "/episodes/{episode_id}/guestcrew", response_model=list[schemas.GuestCrewCredit], summary="Episode guest crew"
+)
 async def get_episode_guest_crew(request: Request, episode_id: EpisodeId) -> Response:
     async with services(request).db.read() as conn:
         return public_json(request, await service.episode_guests(conn, episode_id, "guestcrew"))
@@ -308,7 +324,11 @@ async def get_person(
         return public_json(request, await people.person_object(conn, person_id, embeds))
 
 
-@router.get("/people/{person_id}/castcredits", summary="Person cast credits (embed: show, character)")
+@router.get(
+    "/people/{person_id}/castcredits",
+    response_model=list[schemas.PersonCredit],
+    summary="Person cast credits (embed: show, character)",
+)
 async def get_cast_credits(
     request: Request,
     person_id: PersonId,
@@ -320,7 +340,11 @@ async def get_cast_credits(
         return public_json(request, await people.person_credits(conn, person_id, "castcredits", embeds))
 
 
-@router.get("/people/{person_id}/crewcredits", summary="Person crew credits (embed: show)")
+@router.get(
+    "/people/{person_id}/crewcredits",
+    response_model=list[schemas.PersonCredit],
+    summary="Person crew credits (embed: show)",
+)
 async def get_crew_credits(
     request: Request,
     person_id: PersonId,
@@ -332,7 +356,11 @@ async def get_crew_credits(
         return public_json(request, await people.person_credits(conn, person_id, "crewcredits", embeds))
 
 
-@router.get("/people/{person_id}/guestcastcredits", summary="Person guest cast credits (embed: episode, character)")
+@router.get(
+    "/people/{person_id}/guestcastcredits",
+    response_model=list[schemas.PersonCredit],
+    summary="Person guest cast credits (embed: episode, character)",
+)
 async def get_guest_cast_credits(
     request: Request,
     person_id: PersonId,
@@ -356,19 +384,19 @@ async def get_people_page(
         return public_json(request, await people.people_page(conn, page))
 
 
-@router.get("/characters/{character_id}", summary="Character main information")
+@router.get("/characters/{character_id}", response_model=schemas.Character, summary="Character main information")
 async def get_character(request: Request, character_id: CharacterId) -> Response:
     async with services(request).db.read() as conn:
         return public_json(request, await people.character_object(conn, character_id))
 
 
-@router.get("/networks/{network_id}", summary="Network main information")
+@router.get("/networks/{network_id}", response_model=schemas.Channel, summary="Network main information")
 async def get_network(request: Request, network_id: NetworkId) -> Response:
     async with services(request).db.read() as conn:
         return public_json(request, await people.channel_object(conn, "networks", network_id))
 
 
-@router.get("/webchannels/{webchannel_id}", summary="Web channel main information")
+@router.get("/webchannels/{webchannel_id}", response_model=schemas.Channel, summary="Web channel main information")
 async def get_webchannel(request: Request, webchannel_id: WebChannelId) -> Response:
     async with services(request).db.read() as conn:
         return public_json(request, await people.channel_object(conn, "webchannels", webchannel_id))
@@ -393,7 +421,11 @@ ScheduleDate = Annotated[
 Country = Annotated[str | None, Query(description="ISO 3166-1 country code (US, GB, …)", max_length=8)]
 
 
-@router.get("/schedule", summary="Episodes airing on a day on one country's networks (default: US, today there)")
+@router.get(
+    "/schedule",
+    response_model=list[schemas.ScheduleEpisode],
+    summary="Episodes airing on a day on one country's networks (default: US, today there)",
+)
 async def get_schedule(
     request: Request,
     country: Country = None,
@@ -403,28 +435,36 @@ async def get_schedule(
     day = _date(date_)
     async with services(request).db.read() as conn:
         episodes = await schedules.schedule(
-            conn, country or schedules.DEFAULT_COUNTRY, day, filter_ == "primetime", services(request).clock()
+            conn, (country or schedules.DEFAULT_COUNTRY).upper(), day, filter_ == "primetime", services(request).clock()
         )
     return public_json(request, episodes)
 
 
 @router.get(
     "/schedule/web",
+    response_model=list[schemas.EmbeddedScheduleEpisode],
     summary="Episodes airing on a day on web channels (no country: all; empty country: global channels only)",
 )
 async def get_web_schedule(request: Request, country: Country = None, date_: ScheduleDate = None) -> Response:
     day = _date(date_)
     async with services(request).db.read() as conn:
-        episodes = await schedules.web_schedule(conn, country, day, services(request).clock())
+        code = None if country is None else country.upper()
+        episodes = await schedules.web_schedule(conn, code, day, services(request).clock())
     return public_json(request, episodes)
 
 
-@router.get("/schedule/full", summary="Every episode from today on, with its show (large: streamed)")
+@router.get(
+    "/schedule/full",
+    response_model=list[schemas.EmbeddedScheduleEpisode],
+    summary="Every episode from today on, with its show (large: streamed)",
+)
 async def get_full_schedule(request: Request) -> Response:
-    now = services(request).clock()
-    async with services(request).db.read() as conn:
+    app = services(request)
+    now = app.clock()
+    async with app.db.read() as conn:
         etag = await schedules.full_schedule_etag(conn, now)
-    return public_stream(request, etag, schedules.full_schedule(services(request).db, now))
+    cache = app.settings.resolved_data_dir() / "cache"
+    return public_stream(request, etag, schedules.cached_full_schedule(app.db, now, cache, etag))
 
 
 @router.get("/search/shows", summary="Show search: up to 10 results as {score, show}, best first", **SEARCH_DOC)
@@ -487,13 +527,21 @@ async def search_people(request: Request) -> Response:
 Since = Annotated[Literal["day", "week", "month"] | None, Query()]
 
 
-@router.get("/updates/shows", summary="Show ids with their last update time (epoch), optionally recent only")
+@router.get(
+    "/updates/shows",
+    response_model=dict[str, int],
+    summary="Show ids with their last update time (epoch), optionally recent only",
+)
 async def show_updates(request: Request, since: Since = None) -> Response:
     async with services(request).db.read() as conn:
         return public_json(request, await service.show_updates(conn, since, services(request).clock()))
 
 
-@router.get("/updates/people", summary="Person ids with their last update time (epoch), optionally recent only")
+@router.get(
+    "/updates/people",
+    response_model=dict[str, int],
+    summary="Person ids with their last update time (epoch), optionally recent only",
+)
 async def people_updates(request: Request, since: Since = None) -> Response:
     async with services(request).db.read() as conn:
         return public_json(request, await people.people_updates(conn, since, services(request).clock()))

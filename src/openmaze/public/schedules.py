@@ -3,27 +3,35 @@
 
 A day's schedule is one statement. The full schedule can hold every future episode of a
 large catalog, so it is never built in memory: it is written out in chunks of episodes read
-by keyset (airdate, id), each chunk with its shows loaded in one more statement, and its
-ETag comes from a cheap summary of what it would hold, so a client that has it is answered
-304 without a single episode being read.
+by keyset (airdate, id), each chunk with its shows loaded in one more statement. It is
+cached in a file of the data folder under its ETag (today's date and the catalog version,
+one statement to read), so a client that has it is answered 304 without a single episode
+being read, and a new client gets the file.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 
+from openmaze.catalog.importer import catalog_version
 from openmaze.db.database import Conn, Database, in_list, list_param
 from openmaze.public.service import Fragment, with_embedded, with_key
 
 DEFAULT_COUNTRY = "US"
 PRIMETIME = ("20:00", "23:00")  # airtime from, to (local): TVmaze's `filter=primetime`
 FULL_CHUNK = 2000  # episodes per statement of the full schedule
+CACHE_PREFIX = "schedule-full-"
+READ_SIZE = 1 << 20
 
 
 def today_in(zone: str | None, now: float) -> str:
@@ -96,13 +104,48 @@ async def _shows(conn: Conn, ids: list[int]) -> dict[int, str]:
 
 
 async def full_schedule_etag(conn: Conn, now: float) -> str:
-    """A weak ETag for the full schedule: today's date and a summary of the catalog that
-    any import or sync moves (counts, highest ids, latest sync and update times)."""
-    today = today_in(None, now)
-    episodes = await conn.fetch_one("SELECT COUNT(*), MAX(id) FROM episodes WHERE airdate >= :today", {"today": today})
-    shows = await conn.fetch_one("SELECT COUNT(*), MAX(synced_at), MAX(updated) FROM shows")
-    summary = orjson.dumps([today, list(episodes or ()), list(shows or ())])
+    """A weak ETag for the full schedule: today's date and the catalog version, which every
+    catalog write moves."""
+    summary = orjson.dumps([today_in(None, now), await catalog_version(conn)])
     return 'W/"' + hashlib.blake2b(summary, digest_size=16).hexdigest() + '"'
+
+
+def _cache_file(directory: Path, etag: str) -> Path:
+    return directory / f"{CACHE_PREFIX}{etag.removeprefix('W/').strip(chr(34))}.json"
+
+
+async def cached_full_schedule(db: Database, now: float, directory: Path, etag: str) -> AsyncIterator[bytes]:
+    """The full schedule for `etag`: read back from its file when an earlier request wrote
+    it, else built and streamed while being written there (under a temporary name, renamed
+    once complete, so a file is only ever whole; a stream cut short leaves nothing). A new
+    file replaces the files of older versions."""
+    path = _cache_file(directory, etag)
+    try:
+        cached = path.open("rb")
+    except OSError:
+        cached = None
+    if cached is not None:
+        with cached:
+            while chunk := await asyncio.to_thread(cached.read, READ_SIZE):
+                yield chunk
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    part = directory / f".{path.name}.{uuid.uuid4().hex}.part"
+    complete = False
+    try:
+        with part.open("wb") as out:
+            async for chunk in full_schedule(db, now):
+                out.write(chunk)
+                yield chunk
+        complete = True
+    finally:
+        if complete:
+            os.replace(part, path)
+            for old in directory.glob(f"{CACHE_PREFIX}*.json"):
+                if old != path:
+                    old.unlink(missing_ok=True)
+        else:
+            part.unlink(missing_ok=True)
 
 
 async def full_schedule(db: Database, now: float, chunk: int | None = None) -> AsyncIterator[bytes]:

@@ -32,6 +32,8 @@ SEASON_EMBEDS = Names(frozenset({"episodes"}), INVALID_EMBED, _EMBED_DOC)
 ALTERNATE_LIST_EMBEDS = Names(frozenset({"alternateepisodes"}), INVALID_EMBED, _EMBED_DOC)
 ALTERNATE_EPISODE_EMBEDS = Names(frozenset({"episodes"}), INVALID_EMBED, _EMBED_DOC)
 UPDATE_WINDOWS = {"day": 86_400, "week": 7 * 86_400, "month": 30 * 86_400}
+# Each season in airing order, specials (no number) where they aired, undated ones last.
+IN_AIRING_ORDER = "ORDER BY season, CASE WHEN airstamp IS NULL THEN 1 ELSE 0 END, airstamp, number, id"
 
 
 def not_found(message: str = PAGE_NOT_FOUND) -> ApiError:
@@ -173,10 +175,7 @@ async def show_episodes(conn: Conn, show_id: int, specials: bool, check: bool = 
     if check:
         await _require_show(conn, show_id)
     if specials:
-        sql = (
-            "SELECT data FROM episodes WHERE show_id = :id "
-            "ORDER BY season, CASE WHEN airstamp IS NULL THEN 1 ELSE 0 END, airstamp, number, id"
-        )
+        sql = f"SELECT data FROM episodes WHERE show_id = :id {IN_AIRING_ORDER}"
     else:
         sql = "SELECT data FROM episodes WHERE show_id = :id AND number IS NOT NULL ORDER BY season, number, id"
     return [Fragment(r[0]) for r in await conn.fetch_all(sql, {"id": show_id})]
@@ -279,8 +278,6 @@ async def show_seasons(conn: Conn, show_id: int, check: bool = False) -> list[An
 
 # --- seasons and alternate lists ----------------------------------------------------------
 
-_IN_AIRING_ORDER = "ORDER BY season, CASE WHEN airstamp IS NULL THEN 1 ELSE 0 END, airstamp, number, id"
-
 
 async def season_object(conn: Conn, season_id: int, embeds: list[str]) -> Fragment:
     row = await conn.fetch_one("SELECT data, show_id, number FROM seasons WHERE id = :id", {"id": season_id})
@@ -302,7 +299,7 @@ async def season_episodes(conn: Conn, season_id: int) -> list[Fragment]:
 
 async def _season_episodes(conn: Conn, show_id: int, number: int | None) -> list[Fragment]:
     rows = await conn.fetch_all(
-        f"SELECT data FROM episodes WHERE show_id = :show_id AND season = :number {_IN_AIRING_ORDER}",
+        f"SELECT data FROM episodes WHERE show_id = :show_id AND season = :number {IN_AIRING_ORDER}",
         {"show_id": show_id, "number": number},
     )
     return [Fragment(r[0]) for r in rows]

@@ -1,4 +1,5 @@
-"""Personal links: URLs that carry a per-user secret token, such as the iCal feed.
+"""Personal links: URLs that carry a per-user secret token: the iCal feed and the
+media-server webhooks (Plex, Jellyfin, Emby), one mechanism for all of them.
 
 The token is derived, never stored: HMAC-SHA256(server secret, "link:KIND:USER:ROTATION"),
 256 bits, base64url. So `openmaze user links` can print the same URL as often as it is asked
@@ -20,15 +21,23 @@ from openmaze.auth.secrets import keyed_hash
 from openmaze.db.database import Conn
 
 ICAL = "ical"
+PLEX = "plex"
+JELLYFIN = "jellyfin"
+EMBY = "emby"
+MEDIA_SERVERS = (PLEX, JELLYFIN, EMBY)
 
 
 def _path_ical(token: str) -> str:
     return f"/ical/followed?token={token}"
 
 
-# kind -> path of its URL. Other kinds (media-server webhooks) add an entry here, and
-# `links_for` (the CLI's `user links --json` object) then includes them.
-KINDS: dict[str, Callable[[str], str]] = {ICAL: _path_ical}
+def _path_hook(kind: str) -> Callable[[str], str]:
+    return lambda token: f"/hooks/{kind}/{token}"
+
+
+# kind -> path of its URL; `links_for` (the CLI's `user links --json` object) has them all.
+# Each media server gets a token of its own, so one can be rotated without the others.
+KINDS: dict[str, Callable[[str], str]] = {ICAL: _path_ical, **{kind: _path_hook(kind) for kind in MEDIA_SERVERS}}
 
 
 def derive_token(secret: bytes, kind: str, user_id: int, rotation: int) -> str:
