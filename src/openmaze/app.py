@@ -28,6 +28,7 @@ from openmaze.core.services import Services
 from openmaze.db.database import Database, create_database
 from openmaze.jobs import JobRegistry, JobRunner
 from openmaze.settings import Settings
+from openmaze.web.imports import IMPORT_UPLOAD_PATH
 from openmaze.web.pages import error_page
 
 log = logging.getLogger("openmaze")
@@ -95,7 +96,13 @@ def create_app(
     install_openapi(app)
 
     app.add_middleware(
-        BodySizeLimit, max_bytes=settings.max_body_bytes, larger={"/hooks/": settings.hooks_max_body_bytes}
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        # Webhook deliveries and export ZIPs are larger than any API body.
+        larger={
+            "/hooks/": settings.hooks_max_body_bytes,
+            IMPORT_UPLOAD_PATH: settings.imports_max_upload_mb * 1024 * 1024,
+        },
     )
     if settings.sandbox:  # never by default: `openmaze serve --sandbox` (openmaze.sandbox)
         from openmaze.sandbox import install as install_sandbox
@@ -124,9 +131,11 @@ def job_registry(settings: Settings, secret: bytes) -> JobRegistry:
     """Every kind of background job and its handler, registered by the package that owns
     the work (`openmaze.jobs` imports none of them)."""
     from openmaze.hooks import fetching as hook_fetching
+    from openmaze.imports import jobs as import_jobs
 
     registry = JobRegistry()
     registry.register(hook_fetching.KIND, hook_fetching.handler(settings))
+    import_jobs.register(registry, settings, secret)
     return registry
 
 

@@ -674,13 +674,15 @@ def cmd_key_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from openmaze.userdata.service import export_user
+    from openmaze.userdata.service import export_marks_csv, export_user
 
-    async def export(conn: Conn) -> dict[str, Any]:
+    async def export(conn: Conn) -> bytes:
         user = await accounts.require_user(conn, args.username)
-        return await export_user(conn, user["id"], user["username"])
+        if args.format == "csv":
+            return (await export_marks_csv(conn, user["id"])).encode()
+        return orjson.dumps(await export_user(conn, user["id"], user["username"]), option=orjson.OPT_INDENT_2) + b"\n"
 
-    data = orjson.dumps(_tx(_settings(args), export), option=orjson.OPT_INDENT_2) + b"\n"
+    data: bytes = _tx(_settings(args), export)
     if not args.output or args.output == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -755,6 +757,87 @@ def cmd_restore(args: argparse.Namespace) -> int:
         print(f"the database as it was before is in {saved}")
     # A backup made by an older release: bring its schema to this code's.
     print(f"restored {args.file} into {display_url(url)}, now at revision {_migrate(url)}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """`openmaze import tvmaze|trakt|tvtime`: exactly one JSON object on stdout with --json;
+    a progress bar on stderr only on a terminal; exit 0 whenever the import ran."""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from openmaze.imports.archive import ImportFileError, Limits
+    from openmaze.imports.sources import NAMES, UpstreamFailed, import_file, import_tvmaze
+
+    settings = _settings(args)
+    url = settings.resolved_database_url()
+    _require_schema(url)
+    upstream = args.upstream or settings.sync_upstream
+    now = int(time.time())
+    # `--tvmaze-key -`: read from stdin, so the key stays out of the shell history and `ps`.
+    key = getattr(args, "tvmaze_key", None) or ""
+    if key == "-":
+        key = sys.stdin.readline().strip()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task(f"importing from {NAMES[args.source]}", total=None)
+
+        async def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        async def run(db: Database) -> Any:
+            async with db.read() as conn:
+                user = await accounts.require_user(conn, args.as_user)
+            if args.source == "tvmaze":
+                return await import_tvmaze(
+                    db,
+                    user["id"],
+                    args.tvmaze_user,
+                    key,
+                    now=now,
+                    upstream_url=upstream,
+                    dry_run=args.dry_run,
+                    progress=progress,
+                )
+            path = Path(args.file)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+            return await import_file(
+                db,
+                user["id"],
+                args.source,
+                data,
+                path.name,
+                now=now,
+                upstream_url=None if args.no_fetch else upstream,
+                dry_run=args.dry_run,
+                progress=progress,
+                limits=Limits(max_bytes=settings.imports_max_unpacked_mb * 1024 * 1024),
+            )
+
+        try:
+            report = _run_db(settings, run).as_json()
+        except (ImportFileError, UpstreamFailed) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    if args.json:
+        _print_json(report)
+        return 0
+    what = "would change" if report["dry_run"] else "imported"
+    print(
+        f"{what} from {report['source']} into {args.as_user}: {report['matched']} matched, "
+        f"{report['created']} created, {report['updated']} updated, {report['unchanged']} unchanged, "
+        f"{len(report['unmatched'])} unmatched"
+    )
+    for note in report["notes"]:
+        print(f"note: {note}")
+    if report["fetched_shows"]:
+        print(f"fetched {len(report['fetched_shows'])} shows from {upstream}")
+    for item in report["unmatched"]:
+        print(f"unmatched: {item['source']}: {item['reason']}", file=sys.stderr)
     return 0
 
 
@@ -962,6 +1045,13 @@ def build_parser() -> argparse.ArgumentParser:
     ex = command(sub, "export", "write all of a user's data as JSON", parents=[db_flag])
     ex.add_argument("username", help="the user")
     ex.add_argument("--output", "-o", help="file to write (default: stdout)")
+    ex.add_argument(
+        "--format",
+        choices=["json", "csv"],
+        default="json",
+        help="json: everything, readable by import-user; csv: the marked episodes, one row each (show name, "
+        "TVmaze/TheTVDB/IMDb show ids, season, number, TVmaze episode id, type, marked_at)",
+    )
     ex.set_defaults(func=cmd_export)
     im = command(
         sub, "import-user", "merge an `openmaze export` file into a user's data (idempotent)", parents=[db_flag]
@@ -970,6 +1060,56 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--username", help="import into this user (default: the user named in the file)")
     im.add_argument("--json", action="store_true", help='print {"username", "written", "missing"}')
     im.set_defaults(func=cmd_import_user)
+
+    moving = command(
+        sub,
+        "import",
+        "bring a user's history from TVmaze, Trakt or TV Time (docs/moving-in.md)",
+        description="Import a user's history from another service. Idempotent: running it again changes "
+        "nothing; a newer mark or vote here is never replaced by an older one. See docs/moving-in.md.",
+    ).add_subparsers(dest="source", required=True, metavar="SOURCE")
+    common = argparse.ArgumentParser(add_help=False, parents=[db_flag])
+    common.add_argument(
+        "--as", dest="as_user", required=True, metavar="USERNAME", help="the openmaze user to import into"
+    )
+    common.add_argument(
+        "--upstream",
+        help="TVmaze-compatible upstream the missing shows are fetched from (env OPENMAZE_SYNC_UPSTREAM; "
+        "default https://api.tvmaze.com)",
+    )
+    common.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    common.add_argument(
+        "--json",
+        action="store_true",
+        help='print one JSON object: {"matched", "created", "updated", "unchanged", "unmatched": [{"source", '
+        '"reason"}], ...}',
+    )
+    tv = command(
+        moving,
+        "tvmaze",
+        "a TVmaze premium account, read through TVmaze's user API",
+        parents=[common],
+        description="Follows, marked episodes, votes and tags of a TVmaze premium account. The key is used "
+        "for this import only and never stored.",
+    )
+    tv.add_argument("--tvmaze-user", required=True, metavar="NAME", help="the TVmaze username")
+    tv.add_argument(
+        "--tvmaze-key",
+        required=True,
+        metavar="KEY",
+        help="the TVmaze API key (TVmaze dashboard → API); - reads it from stdin, out of the shell history",
+    )
+    tv.set_defaults(func=cmd_import)
+    for name, title in (
+        ("trakt", "a Trakt export ZIP (trakt.tv → Settings → Data)"),
+        ("tvtime", "a TV Time GDPR export ZIP"),
+    ):
+        file_import = command(moving, name, title, parents=[common])
+        file_import.add_argument("file", metavar="FILE.zip", help="the export ZIP, as the service sent it")
+        file_import.add_argument(
+            "--no-fetch", action="store_true", help="match against the local catalog only, fetch nothing upstream"
+        )
+        file_import.set_defaults(func=cmd_import)
     return parser
 
 

@@ -204,6 +204,17 @@ class Settings(BaseSettings):
         default=3, ge=1, description="Claims of one job (workers dying under it, retries) before it is failed"
     )
 
+    # moving in (docs/moving-in.md)
+    imports_max_upload_mb: int = Field(
+        default=64,
+        ge=1,
+        description="Largest export ZIP the account page accepts (the upload's request body, in MiB); "
+        "the command line `openmaze import` has no such limit",
+    )
+    imports_max_unpacked_mb: int = Field(
+        default=512, ge=1, description="Most an export ZIP may unpack to (MiB), whether uploaded or given to the CLI"
+    )
+
     # public catalog API
     public_cache_seconds: int = Field(default=300, description="Cache-Control max-age of public catalog responses")
 

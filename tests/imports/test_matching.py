@@ -23,6 +23,7 @@ LOOKALIKES: list[dict[str, Any]] = [
     {"id": 950003, "name": "Twin Peaks", "premiered": "1990-04-08", "externals": {}},
     {"id": 950004, "name": "Twin Peaks", "premiered": "1990-09-30", "externals": {}},
     {"id": 950005, "name": "Office", "premiered": "2010-01-01", "externals": {"thetvdb": 800000}},
+    {"id": 950007, "name": "Lonely Name", "premiered": "2012-01-01", "externals": {}},
     {
         "id": 950006,
         "name": "Specials Galore",
@@ -191,3 +192,22 @@ def test_lookup_rule_is_shared_with_the_lookup_endpoint(database_url: str) -> No
     got = _run(database_url, lambda conn: show_ids_by_external(conn, "imdb_id", ["tt9100001", "tt0", None]))
     assert got == {"tt9100001": DEMO_SHOW_2}
     assert title_key("The  Amélie's Café!") == "amelie s cafe"
+
+
+def test_a_show_with_other_ids_is_not_a_title_match_and_ids_are_fetched_first(database_url: str) -> None:
+    asked: list[ShowRef] = []
+
+    async def fetch(ref: ShowRef) -> int | None:
+        asked.append(ref)
+        return DEMO_SHOW_2 if ref.thetvdb == 4242 else None
+
+    refs = [
+        ShowRef(thetvdb=999_999, title="The Lost Academy Files"),  # 900001 is TheTVDB 800000: another show
+        ShowRef(thetvdb=4242, title="Lonely Name"),  # fetched by id before the title is tried
+        ShowRef(thetvdb=4343, title="Lonely Name"),  # not upstream either: the title, with no conflicting id
+        ShowRef(title="Nobody Knows"),  # no id: offered to fetch_missing last
+    ]
+    got = _run(database_url, lambda conn: Matcher(conn, fetch_missing=fetch).shows(refs))
+    assert got[0] == Match(None, None, "no TVmaze show for TheTVDB 999999")
+    assert [m.show_id for m in got[1:]] == [DEMO_SHOW_2, 950007, None]
+    assert asked == [refs[0], refs[1], refs[2], refs[3]]

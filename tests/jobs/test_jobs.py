@@ -247,3 +247,33 @@ def test_racing_workers_run_every_job_exactly_once(database_url: str) -> None:
     assert sorted(ran) == sorted(ids)
     assert sum(counts) == 40
     assert all(_job(database_url, i).state == "done" for i in ids[:3])
+
+
+def test_enqueue_defaults_to_the_system_clock(database_url: str) -> None:
+    registry = JobRegistry()
+    registry.register("later", lambda ctx: asyncio.sleep(0))
+
+    async def go(db: Database) -> tuple[int, int]:
+        async with db.transaction() as conn:
+            now_id = await enqueue(conn, "later", {}, user_id=None)
+            later_id = await enqueue(conn, "later", {}, user_id=None, delay=3600)
+        return now_id, later_id
+
+    now_id, later_id = run_with_database(database_url, go)
+    assert _drain(database_url, registry) == 1
+    assert (_job(database_url, now_id).state, _job(database_url, later_id).state) == ("done", "queued")
+
+
+def test_an_idle_poll_takes_no_write_transaction(database_url: str) -> None:
+    """Polling with nothing to do only reads: no write lock, and on SQLite the worker's read
+    cache stays valid (its change token does not move)."""
+    registry = JobRegistry()
+    registry.register("idle", lambda ctx: asyncio.sleep(0))
+
+    async def go(db: Database) -> tuple[Any, Any]:
+        before = db.change_token()
+        assert await JobRunner(db, registry).run_one() is False
+        return before, db.change_token()
+
+    before, after = run_with_database(database_url, go)
+    assert before == after

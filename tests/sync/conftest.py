@@ -91,6 +91,22 @@ class Seen:
 
 
 @dataclass
+class PremiumAccount:
+    """A TVmaze premium account: Basic credentials and the user API's lists, by path under
+    /v1/user/ ("follows/shows", "episodes", "tags/3/shows"...)."""
+
+    username: str
+    key: str
+    lists: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    premium: bool = True
+
+    def header(self) -> str:
+        import base64
+
+        return "Basic " + base64.b64encode(f"{self.username}:{self.key}".encode()).decode()
+
+
+@dataclass
 class FakeUpstream:
     url: str = ""
     shows: dict[int, dict[str, Any]] = field(default_factory=upstream_catalog)
@@ -99,6 +115,8 @@ class FakeUpstream:
     # answer before serving normally; status 0 means "a 200 whose body is cut off".
     faults: dict[str, list[tuple[int, str | None]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # A TVmaze premium account served at /v1/user/* (the importers' tests): see `PremiumAccount`.
+    account: PremiumAccount | None = None
 
     def reset_log(self) -> None:
         with self.lock:
@@ -161,9 +179,63 @@ class FakeUpstream:
         body = orjson.dumps({"name": "Too Many Requests", "message": "", "code": 0, "status": status})
         return Response(body, status_code=status, media_type="application/json", headers=headers)
 
+    def _episode(self, episode_id: int) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        for show in self.shows.values():
+            for episode in show["_embedded"]["episodes"]:
+                if episode["id"] == episode_id:
+                    return show, episode
+        return None
+
+    def _single(self, kind: str, object_id: int) -> dict[str, Any] | None:
+        """A person, network or web channel, as the shows here carry them."""
+        for show in self.shows.values():
+            if kind == "people":
+                for credit in show["_embedded"].get("cast", []):
+                    if credit["person"]["id"] == object_id:
+                        return dict(credit["person"])
+            else:
+                channel = show.get("network" if kind == "networks" else "webChannel")
+                if channel and channel["id"] == object_id:
+                    return dict(channel)
+        return None
+
+    def _serve_user(self, request: Request, parts: list[str]) -> Response:
+        account = self.account
+        header = request.headers.get("authorization", "")
+        if account is None or header != account.header():
+            return self._json({"name": "Unauthorized", "message": "", "code": 0, "status": 401}, 401)
+        if not account.premium:
+            return self._json({"name": "Forbidden", "message": "", "code": 0, "status": 403}, 403)
+        path = "/".join(parts[2:])
+        if path in account.lists:
+            return self._json(account.lists[path])
+        return self._not_found()
+
     def _serve(self, request: Request) -> Response:
         parts = request.url.path.strip("/").split("/")
         params = request.query_params
+        if parts[:2] == ["v1", "user"]:
+            return self._serve_user(request, parts)
+        if parts == ["lookup", "shows"]:
+            for key, external in (("thetvdb", "thetvdb"), ("imdb", "imdb"), ("tvrage", "tvrage")):
+                if key in params:
+                    for show_id, show in sorted(self.shows.items()):
+                        if str(show["externals"].get(external)) == params[key]:
+                            # As TVmaze answers: a redirect to the show.
+                            return Response(status_code=301, headers={"Location": f"{self.url}/shows/{show_id}"})
+            return self._not_found()
+        if len(parts) == 2 and parts[0] == "episodes" and parts[1].isdigit():
+            found = self._episode(int(parts[1]))
+            if found is None:
+                return self._not_found()
+            show, episode = found
+            body = dict(episode)
+            if params.get("embed") == "show":
+                body["_embedded"] = {"show": self._core(show)}
+            return self._json(body)
+        if len(parts) == 2 and parts[0] in ("people", "networks", "webchannels") and parts[1].isdigit():
+            single = self._single(parts[0], int(parts[1]))
+            return self._json(single) if single is not None else self._not_found()
         if parts == ["shows"]:
             page = int(params.get("page", "0"))
             if page * 250 > max(self.shows):

@@ -5,10 +5,13 @@ Rules, in order:
 1. an episode by its TVmaze episode id;
 2. a show by its TVmaze id, then by TheTVDB id, then by IMDb id, each as `/lookup/shows`
    answers it (`show_ids_by_external`, which that endpoint uses too);
-3. then by title: the catalog's search folding (`text.fold`: case, accents, punctuation)
-   with a leading article ignored; on a tie the premiere year decides, and two candidates
-   still equal are never guessed between (the match is refused as ambiguous);
-4. a show still unknown may be fetched from an upstream by the caller (`fetch_missing`);
+3. a show whose ids the catalog lacks may be fetched from an upstream by the caller
+   (`fetch_missing`), before any title is tried;
+4. then by title: the catalog's search folding (`text.fold`: case, accents, punctuation)
+   with a leading article ignored; a show carrying another TheTVDB or IMDb id than the
+   source gave is not a candidate; on a tie the premiere year decides, and two candidates
+   still equal are never guessed between (the match is refused as ambiguous); a ref with
+   no id still unmatched is offered to `fetch_missing` last;
 5. an episode by (season, number); a special (season 0 at the source, or TVmaze's
    specials, which have no number) by airdate, then by title.
 
@@ -112,6 +115,13 @@ def _premiere_year(data: str) -> int | None:
     return None
 
 
+def _conflicts(ref: ShowRef, externals: tuple[int | None, str | None]) -> bool:
+    thetvdb, imdb = externals
+    return (ref.thetvdb is not None and thetvdb is not None and thetvdb != ref.thetvdb) or (
+        ref.imdb is not None and imdb is not None and imdb != ref.imdb
+    )
+
+
 def _has_id(ref: ShowRef) -> bool:
     return ref.tvmaze is not None or ref.thetvdb is not None or ref.imdb is not None
 
@@ -188,6 +198,16 @@ class Matcher:
             )
             if show_id is not None:
                 found[ref] = Match(show_id, None, None)
+        asked: set[ShowRef] = set()
+        if self.fetch_missing is not None:
+            # An id the catalog lacks is fetched by that id before any title is tried: a
+            # local show of the same name may be another show altogether.
+            for ref in refs:
+                if ref not in found and _has_id(ref):
+                    asked.add(ref)
+                    fetched = await self.fetch_missing(ref)
+                    if fetched is not None:
+                        found[ref] = Match(fetched, None, None)
         titled = [ref for ref in refs if ref not in found and ref.title]
         if titled:
             found.update(await self._by_title(titled))
@@ -195,7 +215,8 @@ class Matcher:
             match = found.get(ref)
             if match is not None and match.reason and not match.ambiguous and _has_id(ref):
                 match = None  # the id the source gave is the stronger claim: its reason says more
-            if (match is None or (match.reason and not match.ambiguous)) and self.fetch_missing is not None:
+            unresolved = match is None or (match.reason is not None and not match.ambiguous)
+            if unresolved and self.fetch_missing is not None and ref not in asked:
                 fetched = await self.fetch_missing(ref)
                 if fetched is not None:
                     match = Match(fetched, None, None)
@@ -215,15 +236,20 @@ class Matcher:
         if not variants:
             return {}
         rows = await self.conn.fetch_all(
-            f"SELECT id, search_name, data FROM shows WHERE {in_list(self.conn, 'search_name', 'names')}",
+            "SELECT id, search_name, data, thetvdb_id, imdb_id FROM shows "
+            f"WHERE {in_list(self.conn, 'search_name', 'names')}",
             {"names": list_param(self.conn, sorted(variants))},
         )
         candidates: dict[str, list[tuple[int, str, int | None]]] = defaultdict(list)
+        externals: dict[int, tuple[int | None, str | None]] = {}
         for row in rows:
             candidates[title_key(row[1])].append((int(row[0]), row[1], _premiere_year(row[2])))
+            externals[int(row[0])] = (row[3], row[4])
         out: dict[ShowRef, Match] = {}
         for ref, (title, folded, key, year) in wanted.items():
-            found = sorted(candidates.get(key, []))
+            # A show whose own TheTVDB or IMDb id differs from the one the source gave is
+            # another show of the same name, whatever the title says.
+            found = sorted(c for c in candidates.get(key, []) if not _conflicts(ref, externals[c[0]]))
             exact = [c for c in found if c[1] == folded]
             if len(found) > 1 and exact:
                 found = exact  # "The Office" over "Office" when the source wrote "The Office"

@@ -58,7 +58,16 @@ _WINDOWS = (("day", 86_400), ("week", 7 * 86_400), ("month", 30 * 86_400))
 # Slack for clock differences and for shows updated while the previous check ran.
 _WINDOW_SLACK = 3600
 
-__all__ = ["Reporter", "SyncBusy", "SyncReport", "UpstreamError", "sync_catalog"]
+__all__ = [
+    "Reporter",
+    "SyncBusy",
+    "SyncReport",
+    "UpstreamError",
+    "fetch_object",
+    "fetch_shows",
+    "lookup_show_upstream",
+    "sync_catalog",
+]
 
 
 class SyncBusy(RuntimeError):
@@ -165,7 +174,13 @@ async def release_lock(db: Database, held: str) -> None:
 
 
 class _Run:
-    def __init__(self, db: Database, upstream: Upstream, reporter: Reporter, lock: str, guests: bool) -> None:
+    """`lock`: the sync lock this run holds, renewed as it goes; None for the few objects an
+    import fetches (`fetch_shows`), which need no lock: every show is written whole in its
+    own transaction, so a concurrent sync writing the same show changes nothing."""
+
+    def __init__(
+        self, db: Database, upstream: Upstream, reporter: Reporter, lock: str | None, guests: bool = False
+    ) -> None:
         self.db = db
         self.guests = guests
         self.upstream = upstream
@@ -221,7 +236,8 @@ class _Run:
         async with self.db.transaction() as conn:
             await write_batch(conn, batch, synced_at=int(time.time()))
             await _prune(conn, served, [e["id"] for e in batch.episodes], [s["id"] for s in batch.seasons])
-            self.lock = await renew_lock(conn, self.lock)
+            if self.lock is not None:
+                self.lock = await renew_lock(conn, self.lock)
         self.report.fetched.append(served)
         if served != show_id:
             # The upstream answered with another show (merged into it): the one asked for
@@ -283,7 +299,8 @@ class _Run:
             page += 1
             async with self.db.transaction() as conn:
                 await set_state(conn, "all.next_page", str(page))
-                self.lock = await renew_lock(conn, self.lock)
+                if self.lock is not None:
+                    self.lock = await renew_lock(conn, self.lock)
         async with self.db.transaction() as conn:
             started = await get_state(conn, "all.started_at") or str(int(time.time()))
             # Changes made upstream while paging are caught by the next incremental run.
@@ -344,7 +361,8 @@ class _Run:
             else:
                 async with self.db.transaction() as conn:
                     await write_batch(conn, batch)
-                    self.lock = await renew_lock(conn, self.lock)
+                    if self.lock is not None:
+                        self.lock = await renew_lock(conn, self.lock)
                 self.report.people.append(person_id)
             self.reporter.advance()
 
@@ -417,5 +435,49 @@ async def sync_catalog(
             await run.incremental(scope)
     finally:
         run.report.requests = upstream.requests
-        await release_lock(db, run.lock)
+        if run.lock is not None:
+            await release_lock(db, run.lock)
     return run.report
+
+
+# --- single objects, for importers -----------------------------------------------------
+
+# What each `lookup_show_upstream` key is called in TVmaze's `/lookup/shows`.
+LOOKUP_KEYS = ("thetvdb", "imdb", "tvrage")
+
+
+async def fetch_shows(db: Database, upstream: Upstream, show_ids: Iterable[int]) -> SyncReport:
+    """Fetch these shows now (with episodes, specials, seasons, cast), exactly as a sync
+    does, without taking the sync lock: what an import needs from the upstream, inline."""
+    run = _Run(db, upstream, _Silent(), None)
+    for show_id in dict.fromkeys(show_ids):
+        await run.fetch_and_store(show_id)
+    run.report.requests = upstream.requests
+    return run.report
+
+
+async def lookup_show_upstream(upstream: Upstream, key: str, value: str | int) -> int | None:
+    """The upstream's show id for an external id (`/lookup/shows?thetvdb=...`, which TVmaze
+    answers with a redirect to the show), or None."""
+    if key not in LOOKUP_KEYS:
+        raise ValueError(f"not a /lookup/shows key: {key!r}")
+    found = await upstream.get_json("/lookup/shows", {key: str(value)})
+    return ID.value(found.get("id")) if isinstance(found, dict) else None
+
+
+# The catalog objects an account can follow besides shows: upstream path, batch attribute.
+_SINGLE_OBJECTS = {"people": "people", "networks": "networks", "webchannels": "webchannels"}
+
+
+async def fetch_object(db: Database, upstream: Upstream, kind: str, object_id: int) -> bool:
+    """Fetch one person, network or web channel (`kind` is its upstream path: `people`,
+    `networks`, `webchannels`) into the catalog; False when the upstream has none."""
+    attribute = _SINGLE_OBJECTS[kind]
+    found = await upstream.get_json(f"/{kind}/{object_id}")
+    if not isinstance(found, dict) or ID.value(found.get("id")) != object_id or not isinstance(found.get("name"), str):
+        return False
+    batch = CatalogBatch()
+    getattr(batch, attribute)[object_id] = found
+    async with db.transaction() as conn:
+        await write_batch(conn, batch)
+    return True

@@ -32,6 +32,14 @@ class UpstreamError(Exception):
     """The upstream kept failing (after retries) or answered something unusable."""
 
 
+class UpstreamRefused(UpstreamError):
+    """The upstream refused the request (401, 403): retrying cannot help."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class RequestPacer:
     """At most `limit` requests in any `window` seconds, as the upstream sees them.
 
@@ -127,16 +135,19 @@ class Upstream:
         growing = min(self.backoff_cap, self.backoff_base * 2**attempt)
         return max(growing, retry_after or 0.0)
 
-    async def get_json(self, path: str, params: QueryParams | None = None) -> Any | None:
+    async def get_json(
+        self, path: str, params: QueryParams | None = None, *, auth: tuple[str, str] | None = None
+    ) -> Any | None:
         """The decoded JSON at `path`, or None for a 404. Raises UpstreamError when the
-        upstream still fails after `max_attempts` tries."""
+        upstream still fails after `max_attempts` tries, UpstreamRefused on a 401 or 403.
+        `auth`: Basic credentials for this request only (a user API read), never kept."""
         problem = ""
         for attempt in range(self.max_attempts):
             await self.pacer.wait()
             self.requests += 1
             try:
                 # (httpx's own parameter type is a union mypy cannot match a Sequence to.)
-                response = await self._client.get(path, params=cast(Any, params))
+                response = await self._client.get(path, params=cast(Any, params), auth=auth or httpx.USE_CLIENT_DEFAULT)
             except httpx.HTTPError as exc:
                 response = None
                 problem = f"{type(exc).__name__}: {exc}"
@@ -154,6 +165,10 @@ class Upstream:
                 elif response.status_code == 429 or response.status_code >= 500:
                     problem = f"HTTP {response.status_code}"
                     retry_after = retry_after_seconds(response.headers.get("retry-after"))
+                elif response.status_code in (401, 403):
+                    raise UpstreamRefused(
+                        f"GET {self.base_url}{path}: HTTP {response.status_code}", response.status_code
+                    )
                 else:
                     raise UpstreamError(f"GET {self.base_url}{path}: unexpected HTTP {response.status_code}")
             if attempt + 1 < self.max_attempts:

@@ -58,6 +58,17 @@ async def follow(scoped: Scoped, kind: CatalogKind, target_id: int, *, now: int)
     return _item(kind, target_id)
 
 
+async def follow_many(scoped: Scoped, kind: CatalogKind, followed: dict[int, int]) -> None:
+    """Imports: `{target id: followed_at}` in one batched statement, with the source's
+    times; an existing follow keeps its first `followed_at`, as re-following does. The
+    targets must exist (the importer matched them against the catalog)."""
+    await scoped.execute_many(
+        f"INSERT INTO {_TABLES[kind]} (user_id, {kind.column}, followed_at) VALUES (:user_id, :target, :at) "
+        f"ON CONFLICT (user_id, {kind.column}) DO NOTHING",
+        [{"target": target, "at": at} for target, at in followed.items()],
+    )
+
+
 async def unfollow(scoped: Scoped, kind: CatalogKind, target_id: int) -> None:
     deleted = await scoped.execute(
         f"DELETE FROM {_TABLES[kind]} WHERE user_id = :user_id AND {kind.column} = :target",

@@ -125,6 +125,9 @@ class JobRunner:
         kinds = self.registry.kinds
         if not kinds:
             return None
+        async with self.db.read() as conn:
+            if not await store.any_claimable(conn, kinds, self._now()):
+                return None
         async with self.db.transaction() as conn:
             return await store.claim(conn, kinds, self.owner, self._now(), self.lease_seconds)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -65,10 +66,19 @@ def dumps(value: Any) -> str:
 
 
 async def enqueue(
-    conn: Conn, kind: str, payload: dict[str, Any], *, user_id: int | None, now: float, delay: float = 0
+    conn: Conn,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    user_id: int | None,
+    now: float | None = None,
+    delay: float = 0,
 ) -> int:
     """A new queued job; its id. Runs in the caller's transaction: the job exists exactly
-    when the caller's own writes commit."""
+    when the caller's own writes commit. `now`: the app clock's time (default: the system's);
+    `delay`: seconds before any worker may claim it."""
+    if now is None:
+        now = time.time()
     job_id: int = await conn.fetch_val(
         "INSERT INTO jobs (kind, user_id, state, payload, progress_done, attempts, run_at, created_at) "
         "VALUES (:kind, :user_id, 'queued', :payload, 0, 0, :run_at, :now) RETURNING id",
@@ -82,10 +92,15 @@ async def get_job(conn: Conn, job_id: int) -> Job | None:
     return None if row is None else _job(row)
 
 
+# The columns a person's view of a job needs: its payload (an upload may be large) is left
+# out, and comes back as {}.
+_VIEW_COLUMNS = _COLUMNS.replace("payload", "'{}' AS payload")
+
+
 async def latest_job(scoped: Scoped, kinds: Sequence[str]) -> Job | None:
-    """The user's most recent job of one of `kinds`, whatever its state."""
+    """The user's most recent job of one of `kinds`, whatever its state, without its payload."""
     row = await scoped.fetch_one(
-        f"SELECT {_COLUMNS} FROM jobs WHERE user_id = :user_id AND {in_list(scoped.conn, 'kind', 'kinds')} "
+        f"SELECT {_VIEW_COLUMNS} FROM jobs WHERE user_id = :user_id AND {in_list(scoped.conn, 'kind', 'kinds')} "
         "ORDER BY id DESC LIMIT 1",
         {"kinds": list_param(scoped.conn, list(kinds))},
     )
@@ -94,6 +109,16 @@ async def latest_job(scoped: Scoped, kinds: Sequence[str]) -> Job | None:
 
 # Claimable: queued and due, or running under a lease that has expired (its worker died).
 _CLAIMABLE = "((state = 'queued' AND run_at <= :now) OR (state = 'running' AND lease_expires_at < :now))"
+
+
+async def any_claimable(conn: Conn, kinds: Sequence[str], now: int) -> bool:
+    """Whether `claim` would find a job: a read, so that an idle runner's polls take no write
+    lock (on SQLite every write transaction also ends the worker's read cache's validity)."""
+    found = await conn.fetch_val(
+        f"SELECT 1 FROM jobs WHERE {in_list(conn, 'kind', 'kinds')} AND {_CLAIMABLE} LIMIT 1",
+        {"kinds": list_param(conn, list(kinds)), "now": now},
+    )
+    return found is not None
 
 
 async def claim(conn: Conn, kinds: Sequence[str], owner: str, now: int, lease_seconds: int) -> Job | None:

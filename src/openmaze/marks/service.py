@@ -82,19 +82,26 @@ UPSERT_MARKS_ARRAYS = (
 )
 
 
-async def upsert_marks(scoped: Scoped, marks: Sequence[Mark]) -> None:
+# Imports: a mark already here that is as new as the imported one, or newer, is kept.
+_NEWER_ONLY = " WHERE marked_episodes.marked_at < excluded.marked_at"
+
+
+async def upsert_marks(scoped: Scoped, marks: Sequence[Mark], *, newer_only: bool = False) -> None:
     """Write marks in one batched statement; re-marking updates in place.
 
     When the same episode appears twice, the last one wins. Duplicates are dropped here
     rather than left to row order: one INSERT on PostgreSQL refuses to touch a row twice,
     and no row is written twice.
+    `newer_only` (imports): an existing mark changes only when the written one is newer
+    (a later `marked_at`); the API's own marking always replaces.
     """
     latest = list({m.episode_id: m for m in marks}.values())
     if not latest:
         return
+    tail = _NEWER_ONLY if newer_only else ""
     if scoped.conn.dialect == "postgresql":
         await scoped.execute(
-            UPSERT_MARKS_ARRAYS,
+            UPSERT_MARKS_ARRAYS + tail,
             {
                 "episode_ids": [m.episode_id for m in latest],
                 "show_ids": [m.show_id for m in latest],
@@ -105,7 +112,7 @@ async def upsert_marks(scoped: Scoped, marks: Sequence[Mark]) -> None:
         return
     # SQLite: executemany is one call, with no per-row round trip to pay.
     await scoped.execute_many(
-        UPSERT_MARK,
+        UPSERT_MARK + tail,
         [
             {
                 "episode_id": m.episode_id,

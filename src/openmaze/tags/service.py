@@ -131,6 +131,24 @@ async def tag_show(scoped: Scoped, tag_id: int, show_id: int) -> dict[str, Any]:
     return {"show_id": show_id}
 
 
+async def tag_shows_by_name(scoped: Scoped, tagged: dict[str, list[int]]) -> None:
+    """Imports: tag shows by tag name, making the tags that do not exist yet; nothing is
+    untagged. Names must be valid (`TAG_NAME`), the shows must exist."""
+    names = {parse_name(name): shows for name, shows in tagged.items()}
+    if not names:
+        return
+    await scoped.execute_many(
+        "INSERT INTO tags (user_id, name) VALUES (:user_id, :name) ON CONFLICT (user_id, name) DO NOTHING",
+        [{"name": name} for name in names],
+    )
+    ids = {row[1]: row[0] for row in await scoped.fetch_all("SELECT id, name FROM tags WHERE user_id = :user_id")}
+    await scoped.execute_many(
+        "INSERT INTO tag_shows (tag_id, show_id, user_id) VALUES (:tag_id, :show_id, :user_id) "
+        "ON CONFLICT (tag_id, show_id) DO NOTHING",
+        [{"tag_id": ids[name], "show_id": show_id} for name, shows in names.items() for show_id in shows],
+    )
+
+
 async def untag_show(scoped: Scoped, tag_id: int, show_id: int) -> None:
     deleted = await scoped.execute(
         "DELETE FROM tag_shows WHERE user_id = :user_id AND tag_id = :tag_id AND show_id = :show_id",

@@ -1,4 +1,5 @@
-"""A user's data as one JSON document: `openmaze export` and `openmaze import-user`.
+"""A user's data as one JSON document: `openmaze export` and `openmaze import-user`; the
+marked episodes as CSV (`openmaze export --format csv`, `export_marks_csv`).
 
 The format (version 1) - every list sorted by id (tags by name), so two exports of the same
 data are byte-identical:
@@ -35,9 +36,12 @@ are JSON integers within the API's ranges.
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from openmaze.core.fields import EPOCH, ID, MARK_TYPE, TAG_NAME, VOTE, FieldError, Int
@@ -99,6 +103,39 @@ async def export_user(conn: Conn, user_id: int, username: str) -> dict[str, Any]
         "votes": votes,
         "tags": [{"name": r[1], "shows": shows_by_tag.get(r[0], [])} for r in tag_rows],
     }
+
+
+# The CSV of marked episodes (`openmaze export --format csv`): one row per mark, for a
+# spreadsheet or another tracker. Times are ISO 8601 UTC, empty when unknown.
+CSV_COLUMNS = (
+    "show_name",
+    "tvmaze_show_id",
+    "thetvdb_show_id",
+    "imdb_show_id",
+    "season",
+    "number",
+    "tvmaze_episode_id",
+    "type",
+    "marked_at",
+)
+MARK_TYPES = {0: "watched", 1: "acquired", 2: "skipped"}
+
+
+async def export_marks_csv(conn: Conn, user_id: int) -> str:
+    """Every marked episode of the user, by show name, then season and number."""
+    rows = await Scoped(conn, user_id).fetch_all(
+        "SELECT s.name, s.id, s.thetvdb_id, s.imdb_id, e.season, e.number, m.episode_id, m.type, m.marked_at "
+        "FROM marked_episodes m JOIN episodes e ON e.id = m.episode_id JOIN shows s ON s.id = m.show_id "
+        "WHERE m.user_id = :user_id ORDER BY s.name, s.id, e.season, e.number, m.episode_id"
+    )
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in rows:
+        at = datetime.fromtimestamp(r[8], UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if r[8] else ""
+        none = ("" if v is None else v for v in (r[0], r[1], r[2], r[3], r[4], r[5], r[6]))
+        writer.writerow([*none, MARK_TYPES.get(r[7], r[7]), at])
+    return out.getvalue()
 
 
 # --- validation ---------------------------------------------------------------------------

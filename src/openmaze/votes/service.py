@@ -70,6 +70,19 @@ async def vote(
     return {kind.column: target_id, "vote": value, "voted_at": now}
 
 
+async def record_votes(scoped: Scoped, kind: CatalogKind, votes: dict[int, tuple[int, int]]) -> None:
+    """Imports: `{target id: (vote, voted_at)}` with the source's times, in one batched
+    statement; a vote already here that is as new or newer is kept (newer wins). The
+    targets must exist (the importer matched them against the catalog)."""
+    table = _TABLES[kind]
+    await scoped.execute_many(
+        f"INSERT INTO {table} (user_id, {kind.column}, vote, voted_at) VALUES (:user_id, :id, :vote, :at) "
+        f"ON CONFLICT (user_id, {kind.column}) DO UPDATE SET vote = excluded.vote, voted_at = excluded.voted_at "
+        f"WHERE {table}.voted_at < excluded.voted_at",
+        [{"id": target, "vote": VOTE.parse(value), "at": at} for target, (value, at) in votes.items()],
+    )
+
+
 async def unvote(scoped: Scoped, kind: CatalogKind, target_id: int) -> None:
     deleted = await scoped.execute(
         f"DELETE FROM {_TABLES[kind]} WHERE user_id = :user_id AND {kind.column} = :id", {"id": target_id}

@@ -20,6 +20,7 @@ from openmaze.core.ratelimit import client_address
 from openmaze.core.services import services
 from openmaze.web import sessions
 from openmaze.web.account import router as account_router
+from openmaze.web.imports import router as imports_router
 from openmaze.web.media import router as media_router
 from openmaze.web.pages import HERE, csrf_failed, form, message, redirect, render, safe_next, secure
 from openmaze.web.pair import router as pair_router
@@ -32,6 +33,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(account_router)
 router.include_router(media_router)
 router.include_router(pair_router)
+router.include_router(imports_router)
 
 _CSS = (HERE / "static" / "style.css").read_bytes()
 
