@@ -160,7 +160,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from openmaze.core.accesslog import uvicorn_log_config
-    from openmaze.core.connections import raise_open_file_limit
+    from openmaze.core.connections import guarded_protocol, raise_open_file_limit
 
     settings = _settings(args)
     new_token = False
@@ -205,8 +205,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         loop="uvloop",
-        # httptools with deadlines for request headers and bodies (openmaze.core.connections)
-        http="openmaze.core.connections:GuardedHttpTools",
+        # httptools with deadlines for request headers and bodies (openmaze.core.connections);
+        # with both deadlines off, uvicorn's own protocol, which costs nothing per request.
+        http=guarded_protocol(settings),
         timeout_keep_alive=settings.keep_alive_seconds,
         log_level=args.log_level,
         log_config=uvicorn_log_config(args.log_level),
