@@ -42,8 +42,15 @@ from openmaze.core.fields import (
     parse_fields,
 )
 from openmaze.marks.service import MARK_FIELDS
+from openmaze.public.people import CREDIT_EMBEDS, PERSON_EMBEDS
 from openmaze.public.routes import AIRDATE as EPISODES_BY_DATE
-from openmaze.public.service import EPISODE_EMBEDS, SHOW_EMBEDS
+from openmaze.public.service import (
+    ALTERNATE_EPISODE_EMBEDS,
+    ALTERNATE_LIST_EMBEDS,
+    EPISODE_EMBEDS,
+    SEASON_EMBEDS,
+    SHOW_EMBEDS,
+)
 from openmaze.scrobble.by_show import AIRDATE
 
 # Every field object the API parses with and documents from.
@@ -65,6 +72,11 @@ FIELDS: dict[str, Field[Any]] = {
     "imdb id": IMDB_ID,
     "show embeds": SHOW_EMBEDS,
     "episode embeds": EPISODE_EMBEDS,
+    "season embeds": SEASON_EMBEDS,
+    "alternate list embeds": ALTERNATE_LIST_EMBEDS,
+    "alternate episode embeds": ALTERNATE_EPISODE_EMBEDS,
+    "person embeds": PERSON_EMBEDS,
+    **{f"{kind} embeds": names for kind, names in CREDIT_EMBEDS.items()},
     "search text": AnyText(),
     "flag": Flag(),
 }

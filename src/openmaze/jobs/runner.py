@@ -13,7 +13,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from openmaze.core.errors import fault_log
 from openmaze.db.database import Database
+from openmaze.db.faults import classify
 from openmaze.jobs import store
 from openmaze.jobs.store import Job
 
@@ -214,8 +216,12 @@ class JobRunner:
                 ran = await self.run_one()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the database was away: keep polling
-                log.exception("job runner: claiming a job failed; retrying")
+            except Exception as exc:  # the database was away: keep polling
+                fault = classify(exc)
+                if fault is None:
+                    log.exception("job runner: claiming a job failed; retrying")
+                else:  # an outage: one line, throttled like the requests' own, no traceback
+                    fault_log.record(fault, exc, "the job runner", answered=False)
                 ran = False
             if not ran:
                 await asyncio.sleep(self.poll_seconds)
