@@ -40,6 +40,7 @@ from openmaze.core.fields import (
     integer,
     integer_pattern,
     parse_fields,
+    timestamp_seconds,
 )
 from openmaze.marks.service import MARK_FIELDS
 from openmaze.public.people import CREDIT_EMBEDS, PERSON_EMBEDS
@@ -334,3 +335,22 @@ def test_every_pattern_in_the_document_comes_from_a_field(app: Any) -> None:
     """No hand-written pattern: the document's text rules are the parsers' own."""
     known = {p for field in FIELDS.values() for p in _patterns(field.schema())}
     assert set(_patterns(app.openapi())) <= known
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("2024-03-01T20:15:00.000Z", 1709324100),  # Trakt
+        ("2024-03-01 20:15:00", 1709324100),  # TV Time: a space, no zone (UTC)
+        ("2024-03-01T20:15:00.1234567Z", 1709324100),  # .NET (Jellyfin, Emby): seven digits
+        ("2024-03-01T22:15:00+02:00", 1709324100),
+        (" 2024-03-01T20:15:00Z ", 1709324100),
+        ("1970-01-01T00:00:00Z", None),  # epoch zero is no one's watch time
+        ("2024-02-30T20:15:00Z", None),
+        ("yesterday", None),
+        ("2024-03-01T20:15:00Z" + "0" * 40, None),
+        (1709324100, None),  # integers are the callers' to accept
+    ],
+)
+def test_timestamp_seconds_reads_the_times_other_services_write(value: Any, seconds: int | None) -> None:
+    assert timestamp_seconds(value) == seconds

@@ -151,6 +151,30 @@ def digits_in_range(text: str, low: int, high: int) -> int | None:
     return value if low <= value <= high else None
 
 
+_LONG_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def timestamp_seconds(value: Any) -> int | None:
+    """Epoch seconds from an ISO 8601 time as other services write it (exports, webhooks):
+    any offset or `Z`, .NET's seven-digit fractions, a space for the `T`, no zone meaning
+    UTC. None for anything else, and for a time outside (1970, MAX_EPOCH]."""
+    if type(value) is not str or not 10 <= len(value.strip()) <= 40:
+        return None
+    stamp = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    stamp = _LONG_FRACTION.sub(r"\1", stamp)  # datetime reads at most six fractional digits
+    try:
+        moment = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    try:
+        seconds = int(moment.timestamp())
+    except (OverflowError, OSError, ValueError):
+        return None
+    return seconds if 0 < seconds <= MAX_EPOCH else None
+
+
 def integer(raw: Any) -> int | None:
     """Any integer in one of the accepted forms, its bounds unchecked; None if `raw` is not one.
 

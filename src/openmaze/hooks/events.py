@@ -17,7 +17,7 @@ from typing import Any
 
 from openmaze.catalog.matching import EpisodeRef, ShowRef
 from openmaze.core.errors import ApiError
-from openmaze.core.fields import ID, IMDB_ID, MAX_EPOCH, NUMBER, FieldError, Flag, integer
+from openmaze.core.fields import ID, IMDB_ID, MAX_EPOCH, NUMBER, FieldError, Flag, integer, timestamp_seconds
 
 # What an event asks for.
 WATCHED = "watched"
@@ -130,22 +130,7 @@ def epoch(value: Any) -> int | None:
     found = integer(value) if type(value) is not str or value.strip().isdigit() else None
     if found is not None:
         return found if 0 < found <= MAX_EPOCH else None
-    if type(value) is not str or not 10 <= len(value) <= 40:
-        return None
-    stamp = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    # Python before 3.11 read at most six fractional digits; .NET writes seven. Keep six.
-    stamp = re.sub(r"(\.\d{6})\d+", r"\1", stamp)
-    try:
-        moment = dt.datetime.fromisoformat(stamp)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    try:
-        seconds = int(moment.timestamp())
-    except (OverflowError, OSError, ValueError):
-        return None
-    return seconds if 0 < seconds <= MAX_EPOCH else None
+    return timestamp_seconds(value)
 
 
 def provider(ids: Mapping[str, Any], *names: str) -> Any:

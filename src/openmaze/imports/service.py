@@ -23,7 +23,6 @@ Every item that could not be matched is listed with its reason.
 from __future__ import annotations
 
 import asyncio
-import datetime
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -31,7 +30,7 @@ from typing import Any, Literal
 
 from openmaze.catalog.kinds import EPISODE, NETWORK, PERSON, SHOW, WEBCHANNEL, CatalogKind
 from openmaze.catalog.matching import EpisodeRef, FetchMissing, Matcher, ShowRef
-from openmaze.core.fields import MAX_EPOCH
+from openmaze.core.fields import timestamp_seconds
 from openmaze.core.scope import Scoped
 from openmaze.db.database import Database
 from openmaze.follows.service import follow_many
@@ -151,18 +150,9 @@ class _Changes:
 def parse_time(value: Any) -> int | None:
     """Epoch seconds from the times exports write: ISO 8601 (`2024-03-01T20:15:00.000Z`,
     with any offset), or `2024-03-01 20:15:00` (UTC, as TV Time writes it). None if it is
-    none of those."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    try:
-        moment = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    stamp = int(moment.timestamp())
-    return stamp if 0 <= stamp <= MAX_EPOCH else None
+    none of those (the rule is `openmaze.core.fields.timestamp_seconds`, which the webhooks
+    read their times with too)."""
+    return timestamp_seconds(value)
 
 
 def _latest(current: tuple[int, int] | None, value: int, at: int) -> tuple[int, int]:
