@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 
 from openmaze.catalog.importer import parse_document, write_batch
-from openmaze.catalog.matching import EpisodeRef, Match, Matcher, ShowRef, show_ids_by_external, title_key
+from openmaze.catalog.matching import (
+    EpisodeRef,
+    Match,
+    Matcher,
+    ShowRef,
+    show_ids_by_external,
+    split_year,
+    title_key,
+)
 from openmaze.db.database import Conn, Database, run_with_database
 from tests.conftest import DEMO_SHOW, DEMO_SHOW_2
 from tests.statements import CountingConn
@@ -211,3 +219,12 @@ def test_a_show_with_other_ids_is_not_a_title_match_and_ids_are_fetched_first(da
     assert got[0] == Match(None, None, "no TVmaze show for TheTVDB 999999")
     assert [m.show_id for m in got[1:]] == [DEMO_SHOW_2, 950007, None]
     assert asked == [refs[0], refs[1], refs[2], refs[3]]
+
+
+def test_a_year_in_brackets_ends_a_title_and_is_the_premiere_year() -> None:
+    """One rule for every source: the importers' titles and the media servers' series names."""
+    assert split_year("Ghosts (2021)") == ("Ghosts", 2021)
+    assert split_year("Ghosts  (2021) ") == ("Ghosts", 2021)
+    assert split_year("Ghosts") == ("Ghosts", None)
+    assert split_year("(2021)") == ("(2021)", None)  # nothing but a year: kept whole
+    assert split_year("Class of (09) Stories") == ("Class of (09) Stories", None)

@@ -97,12 +97,13 @@ def title_key(title: str) -> str:
     return _ARTICLE.sub("", fold(title))
 
 
-def _split_year(title: str) -> tuple[str, int | None]:
-    """'Ghosts (2021)' -> ('Ghosts', 2021): sources write a disambiguating year that way."""
+def split_year(title: str) -> tuple[str, int | None]:
+    """'Ghosts (2021)' -> ('Ghosts', 2021): exports and media servers tell same-named shows
+    apart that way. A title that is only a year in brackets is kept whole."""
     found = _YEAR_SUFFIX.search(title)
-    if found is None:
+    if found is None or not title[: found.start()].strip():
         return title, None
-    return title[: found.start()], int(found.group(1))
+    return title[: found.start()].rstrip(), int(found.group(1))
 
 
 def _premiere_year(data: str) -> int | None:
@@ -134,7 +135,7 @@ def _show_reason(ref: ShowRef) -> str:
     if ref.imdb is not None:
         return f"no TVmaze show for IMDb {ref.imdb}"
     if ref.title:
-        title, year = _split_year(ref.title)
+        title, year = split_year(ref.title)
         year = ref.year or year
         return f"no TVmaze show named {title.strip()!r}" + (f" premiered {year}" if year else "")
     if ref.tmdb is not None:
@@ -227,7 +228,7 @@ class Matcher:
         variants: set[str] = set()
         for ref in refs:
             assert ref.title is not None
-            title, suffix_year = _split_year(ref.title)
+            title, suffix_year = split_year(ref.title)
             key = title_key(title)
             if not key:
                 continue

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from openmaze.catalog.matching import EpisodeRef, ShowRef
+from openmaze.catalog.matching import EpisodeRef, ShowRef, split_year
 from openmaze.core.errors import ApiError
 from openmaze.core.fields import ID, IMDB_ID, MAX_EPOCH, NUMBER, FieldError, Flag, integer, timestamp_seconds
 
@@ -25,7 +25,6 @@ ACQUIRED = "acquired"
 UNWATCHED = "unwatched"
 
 _FLAG = Flag()
-_YEAR_SUFFIX = re.compile(r"^(?P<title>.*\S)\s*\((?P<year>[12][0-9]{3})\)$")
 _TEXT_MAX = 255  # tables.hook_activity.title is at most this long
 # Control characters (Unicode category Cc): PostgreSQL refuses NUL in text, and none belongs in
 # a name a person reads. Runs of them, and of spaces, become one space.
@@ -149,10 +148,7 @@ def show_title(raw: Any) -> tuple[str | None, int | None]:
     title = text(raw)
     if title is None:
         return None, None
-    found = _YEAR_SUFFIX.match(title)
-    if found:
-        return found["title"], int(found["year"])
-    return title, None
+    return split_year(title)
 
 
 def show_ref(title: Any, *, year_: int | None = None, **ids: Any) -> ShowRef:
