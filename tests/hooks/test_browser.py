@@ -15,11 +15,10 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import chromium
+from tests.browser import DESKTOP, PHONE, axe_script, check_page, chromium
 from tests.conftest import ApiUser, LiveServer, start_server, stop_server
 from tests.hooks.conftest import SHOW_NAME, episode
 from tests.hooks.payloads import plex
-from tests.library.test_browser import DESKTOP, PHONE, _check_page, axe_script
 from tests.pairing.support import PASSWORD
 
 __all__ = ["axe_script"]
@@ -63,7 +62,7 @@ def test_media_server_pages_in_a_browser(
     assert plex_url.startswith(server.url + "/hooks/plex/")
     page.get_by_text("How to set up Plex").click()
     expect(page.get_by_text("Add Webhook")).to_be_visible()
-    _check_page(page, "media-dashboard", axe_script)
+    check_page(page, "media-dashboard", axe_script)
 
     hooks = httpx.Client(base_url=server.url, timeout=10)
     path = urlsplit(plex_url).path
@@ -76,10 +75,10 @@ def test_media_server_pages_in_a_browser(
     expect(page.get_by_role("heading", name="Media-server activity")).to_be_visible()
     expect(page.locator("ol.activity li")).to_have_count(2)
     expect(page.locator("ol.activity li").first).to_contain_text("Electric Empire (UK) S01E01")
-    _check_page(page, "media-activity", axe_script)
+    check_page(page, "media-activity", axe_script)
     page.get_by_role("link", name="Pick the show for “Electric Empire (UK)”").click()
     expect(page.get_by_role("heading", name="Which show is “Electric Empire (UK)”?")).to_be_visible()
-    _check_page(page, "media-fix", axe_script)
+    check_page(page, "media-fix", axe_script)
     # (Chromium's accessible name puts a space before the visually hidden part: "show : The…")
     page.get_by_role("button", name=re.compile(r"It is this show\W+The Electric Empire Chronicles \(2025\)")).click()
     expect(page.get_by_text("Fixed: the mark was applied")).to_be_visible()
@@ -100,8 +99,8 @@ def test_media_server_pages_in_a_browser(
     phone = browser.new_context(viewport=PHONE, bypass_csp=True, is_mobile=True)
     page = phone.new_page()
     _login(page, server.url)
-    _check_page(page, "media-dashboard", axe_script)
+    check_page(page, "media-dashboard", axe_script)
     page.goto(server.url + "/account/activity")
-    _check_page(page, "media-activity", axe_script)
+    check_page(page, "media-activity", axe_script)
     hooks.close()
     phone.close()

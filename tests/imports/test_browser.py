@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser import chromium
+from tests.browser import DESKTOP, PHONE, axe_script, check_page, chromium
 from tests.conftest import ApiUser, LiveServer, start_server, stop_server
 from tests.imports.conftest import FakeUpstream, trakt_play, trakt_show, trakt_zip
-from tests.library.test_browser import DESKTOP, PHONE, _check_page, axe_script
 from tests.pairing.support import PASSWORD
 
 __all__ = ["axe_script"]
@@ -61,12 +60,12 @@ def test_upload_an_export_and_read_the_report(
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
         expect(page.get_by_role("heading", name="Moving in", exact=True)).to_be_visible()
-        _check_page(page, "import", axe_script)
+        check_page(page, "import", axe_script)
         page.get_by_label("Trakt (Settings → Data → export)").check()
         page.get_by_label("Export ZIP (at most 64 MB)").set_input_files(str(export))
         page.get_by_role("button", name="Upload and import").click()
         # The page reloads itself while the job runs, then shows the report.
         expect(page.get_by_role("heading", name="Your last import, from Trakt")).to_be_visible(timeout=20_000)
         expect(page.get_by_text("no TVmaze show for TheTVDB 12345")).to_be_visible()
-        _check_page(page, "import-report", axe_script)
+        check_page(page, "import-report", axe_script)
         page.context.close()

@@ -8,9 +8,6 @@ violations (axe-core from npm, installed into .cache/ on first use)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
-import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,31 +16,12 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import ARTIFACTS, chromium
+from tests.browser import DESKTOP, PHONE, axe_script, check_page, chromium
 from tests.conftest import ApiUser, LiveServer, start_server, stop_server
 from tests.library.conftest import current_show
 from tests.pairing.support import PASSWORD
 
-ROOT = Path(__file__).resolve().parents[2]
-AXE_DIR = ROOT / ".cache" / "axe"
-AXE = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-@pytest.fixture(scope="session")
-def axe_script() -> Path:
-    if not AXE.exists():
-        npm = shutil.which("npm")
-        assert npm, "axe-core is missing and npm is not available to install it"
-        AXE_DIR.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [npm, "install", "--prefix", str(AXE_DIR), "--no-save", "--no-audit", "--no-fund", "axe-core@4"],
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-    return AXE
+__all__ = ["axe_script"]
 
 
 @pytest.fixture
@@ -65,20 +43,7 @@ def browser(server: LiveServer, axe_script: Path) -> Iterator[Browser]:
 
 
 def _check_page(page: Page, name: str, axe: Path) -> None:
-    """Screenshot, no sideways scrolling, and axe-core's serious/critical violations: none."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    size = "phone" if page.viewport_size and page.viewport_size["width"] < 500 else "desktop"
-    page.screenshot(path=str(ARTIFACTS / f"library-{name}-{size}.png"), full_page=True)
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {size} size"
-    page.add_script_tag(path=str(axe))
-    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
-    bad = [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-        for v in result
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert not bad, f"{name} ({size}): " + json.dumps(bad)
+    check_page(page, f"library-{name}", axe)
 
 
 def _visit(page: Page, base: str, paths: list[str], axe: Path) -> None:
